@@ -1,0 +1,59 @@
+"""CODE Kids web application: the factory assembles settings, extensions and rooms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from codekids.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    settings = Settings.from_env()
+    config = dict(config or {})
+    if "INSTANCE_PATH" in config:
+        app.instance_path = str(config.pop("INSTANCE_PATH"))
+    settings.apply({k: v for k, v in config.items() if not k.isupper()})
+    settings.resolve(Path(app.instance_path))
+    app.config["CODEKIDS"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the CSRF token lives as long as the session
+    )
+    app.config.update({k: v for k, v in config.items() if k.isupper()})
+
+    from codekids import db, i18n, web
+
+    db.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+
+    from codekids.accounts.views import bp as auth_bp
+    from codekids.clubs.views import bp as clubs_bp
+    from codekids.coordination.views import bp as coordination_bp
+    from codekids.learning.views import bp as learning_bp
+    from codekids.main import bp as main_bp
+
+    for bp in (main_bp, auth_bp, learning_bp, clubs_bp, coordination_bp):
+        app.register_blueprint(bp)
+
+    from codekids import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts: users of the three roles, logging in, secrets and lockouts."""

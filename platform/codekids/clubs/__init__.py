@@ -1,0 +1,1 @@
+"""Clubs: counties, clubs and the librarian's room (children, cards, lockouts)."""

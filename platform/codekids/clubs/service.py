@@ -1,0 +1,278 @@
+"""Club rules: who may manage what, creating clubs and children, resetting secrets.
+
+Scope checks live here because both the route policy and the views need them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as _random
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from codekids import db
+from codekids.accounts import secrets as child_secrets
+from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
+from codekids.clubs.models import SECRET_KINDS, Club, County
+
+# Join codes avoid letters and digits that look alike on a card (0/O, 1/I/L, 5/S, 8/B).
+JOIN_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
+JOIN_LENGTH = 6
+NICKNAME_MAX = 20
+BULK_MAX = 200
+# Letters (any alphabet, so Hungarian and Romanian names work), digits, space, - _ .
+_NICKNAME_OK = re.compile(r"^[\w .\-]+$", re.UNICODE)
+
+
+# ---- scopes -------------------------------------------------------------------------
+
+
+def may_manage_club(user, club: Club | None) -> bool:
+    if club is None or not user.is_authenticated:
+        return False
+    if user.role == LIBRARIAN:
+        return any(c.id == club.id for c in user.clubs)
+    if user.role == COORDINATOR:
+        return user.county_id is None or user.county_id == club.county_id
+    return False
+
+
+def _to_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def may_manage_club_id(user, club_id) -> bool:
+    cid = _to_int(club_id)
+    return cid is not None and may_manage_club(user, db.session.get(Club, cid))
+
+
+def may_manage_child_id(user, child_id) -> bool:
+    cid = _to_int(child_id)
+    child = db.session.get(User, cid) if cid is not None else None
+    return child is not None and child.role == CHILD and may_manage_club(user, child.club)
+
+
+def may_manage_librarian(user, librarian: User | None) -> bool:
+    if librarian is None or librarian.role != LIBRARIAN or not user.is_authenticated:
+        return False
+    if user.role != COORDINATOR:
+        return False
+    if user.county_id is None:
+        return True
+    return librarian.county_id == user.county_id or any(
+        c.county_id == user.county_id for c in librarian.clubs
+    )
+
+
+def may_manage_librarian_id(user, user_id) -> bool:
+    uid = _to_int(user_id)
+    return uid is not None and may_manage_librarian(user, db.session.get(User, uid))
+
+
+def clubs_in_scope(user) -> list[Club]:
+    """The clubs a librarian runs, or a coordinator oversees."""
+    if user.role == LIBRARIAN:
+        return list(user.clubs)
+    q = select(Club).join(County).order_by(County.name, Club.name)
+    if user.county_id is not None:
+        q = q.where(Club.county_id == user.county_id)
+    return list(db.session.scalars(q))
+
+
+def counties_in_scope(user) -> list[County]:
+    q = select(County).order_by(County.name)
+    if user.county_id is not None:
+        q = q.where(County.id == user.county_id)
+    return list(db.session.scalars(q))
+
+
+# ---- clubs --------------------------------------------------------------------------
+
+
+def new_join_code() -> str:
+    rng = _random.SystemRandom()
+    for _ in range(50):
+        code = "".join(rng.choice(JOIN_ALPHABET) for _ in range(JOIN_LENGTH))
+        if db.session.scalar(select(Club.id).where(Club.join_code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free join code")
+
+
+def normalise_join_code(text: str) -> str:
+    return re.sub(r"[\s\-]", "", text or "").upper()
+
+
+def find_club_by_code(text: str) -> Club | None:
+    code = normalise_join_code(text)
+    if not code:
+        return None
+    return db.session.scalar(select(Club).where(Club.join_code == code, Club.active.is_(True)))
+
+
+def create_club(
+    *, name: str, library: str, town: str, county: County, secret_kind: str = "pictures"
+) -> Club:
+    if secret_kind not in SECRET_KINDS:
+        raise ValueError(secret_kind)
+    club = Club(
+        name=name.strip(),
+        library=library.strip(),
+        town=town.strip(),
+        county_id=county.id,
+        secret_kind=secret_kind,
+        join_code=new_join_code(),
+    )
+    db.session.add(club)
+    db.session.commit()
+    return club
+
+
+# ---- children -----------------------------------------------------------------------
+
+
+def clean_nickname(raw: str) -> str:
+    # NFC so that "ș" typed two ways is one nickname; inner runs of spaces folded.
+    return " ".join(unicodedata.normalize("NFC", raw).split())
+
+
+@dataclass
+class LineProblem:
+    line: int  # 1-based line number in what the librarian pasted
+    text: str
+    reason: str  # "empty", "too_long", "odd_characters", "duplicate_in_list", "exists"
+
+
+@dataclass
+class BulkResult:
+    created: list[User] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_nicknames(club: Club, pasted: str) -> tuple[list[str], list[LineProblem]]:
+    """Every line checked, every problem reported with its line number.
+
+    Blank lines between names are forgiven only at the very end (a trailing newline);
+    an empty line in the middle is reported, since it often means a name went missing.
+    """
+    lines = pasted.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    existing = {
+        n.casefold()
+        for n in db.session.scalars(select(User.nickname).where(User.club_id == club.id))
+        if n
+    }
+    seen: dict[str, int] = {}
+    names: list[str] = []
+    problems: list[LineProblem] = []
+    for number, raw in enumerate(lines, start=1):
+        name = clean_nickname(raw)
+        key = name.casefold()
+        if not name:
+            problems.append(LineProblem(number, raw, "empty"))
+        elif len(name) > NICKNAME_MAX:
+            problems.append(LineProblem(number, raw, "too_long"))
+        elif not _NICKNAME_OK.match(name) or not any(ch.isalpha() for ch in name):
+            problems.append(LineProblem(number, raw, "odd_characters"))
+        elif key in seen:
+            problems.append(LineProblem(number, raw, "duplicate_in_list"))
+        elif key in existing:
+            problems.append(LineProblem(number, raw, "exists"))
+        else:
+            seen[key] = number
+            names.append(name)
+    if not lines:
+        problems.append(LineProblem(1, "", "empty"))
+    if len(names) > BULK_MAX:
+        problems.append(LineProblem(BULK_MAX + 1, lines[BULK_MAX], "too_many"))
+    return names, problems
+
+
+def create_children(club: Club, pasted: str) -> BulkResult:
+    """All or nothing: when any line has a problem, no child is created."""
+    names, problems = check_nicknames(club, pasted)
+    if problems:
+        return BulkResult(problems=problems)
+    children = []
+    for name in names:
+        child = User(role=CHILD, nickname=name, club_id=club.id, active=True)
+        child.secret_enc = child_secrets.encrypt(child_secrets.generate(club.secret_kind))
+        children.append(child)
+    db.session.add_all(children)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another librarian added one of these names a moment ago.
+        db.session.rollback()
+        _, problems = check_nicknames(club, pasted)
+        return BulkResult(problems=problems or [LineProblem(1, "", "exists")])
+    return BulkResult(created=children)
+
+
+def reset_secret(child: User) -> child_secrets.ChildSecret:
+    secret = child_secrets.generate(child.club.secret_kind)
+    child.secret_enc = child_secrets.encrypt(secret)
+    child.session_version += 1  # whoever was logged in with the old secret is logged out
+    db.session.commit()
+    return secret
+
+
+def set_child_active(child: User, active: bool) -> None:
+    child.active = active
+    if not active:
+        child.session_version += 1
+    db.session.commit()
+
+
+def card_secret(child: User) -> child_secrets.ChildSecret | None:
+    return child_secrets.decrypt(child.secret_enc)
+
+
+# ---- staff --------------------------------------------------------------------------
+
+_USERNAME_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def username_problem(username: str) -> str | None:
+    if not _USERNAME_OK.match(username):
+        return "username_format"
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        return "username_taken"
+    return None
+
+
+def create_staff(
+    *,
+    role: str,
+    username: str,
+    display_name: str,
+    county: County | None,
+    password_hash: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    user = User(
+        role=role,
+        username=username.strip().lower(),
+        display_name=display_name.strip() or None,
+        county_id=county.id if county else None,
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_librarian_clubs(librarian: User, clubs: list[Club]) -> None:
+    librarian.clubs = clubs
+    db.session.commit()

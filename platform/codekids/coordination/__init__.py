@@ -1,0 +1,1 @@
+"""Coordination: the coordinator's room (clubs, librarians, scope by county or nation)."""

@@ -1,0 +1,5 @@
+"""Stub: being written."""
+
+from flask import Blueprint
+
+bp = Blueprint("coordination", __name__)

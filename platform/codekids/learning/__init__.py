@@ -1,0 +1,1 @@
+"""Learning: the child's side of the site."""

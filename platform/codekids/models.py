@@ -1,0 +1,5 @@
+"""Imports every room's models so that the metadata (and Alembic) sees all tables."""
+
+from codekids.accounts.models import Invitation, LoginAttempt, User  # noqa: F401
+from codekids.clubs.models import Club, County, librarian_clubs  # noqa: F401
+from codekids.db import Base  # noqa: F401

@@ -1,0 +1,109 @@
+"""Who may use which route: the one visible table, enforced before every request.
+
+Every endpoint of the site must appear in ROUTES. An endpoint that is missing is
+refused (and `tests/security/test_role_matrix.py` fails), so a new route cannot
+go live without someone deciding who may use it.
+
+Scopes narrow a role to the objects it may touch, read from the URL:
+- "club": the `club_id` in the URL must be a club the user runs (librarian) or
+  one inside the coordinator's county (national coordinators: all clubs);
+- "child": the `child_id` must be a child of such a club;
+- "librarian": the `user_id` must be a librarian the coordinator manages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g, redirect, request, url_for
+from flask_login import current_user
+
+from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN
+
+
+@dataclass(frozen=True)
+class Policy:
+    roles: frozenset[str] | None  # None: anyone, signed in or not
+    scope: str | None = None
+
+
+ANYONE = Policy(None)
+CHILDREN = Policy(frozenset({CHILD}))
+STAFF = Policy(frozenset({LIBRARIAN, COORDINATOR}))
+COORDINATORS = Policy(frozenset({COORDINATOR}))
+CLUB_STAFF = Policy(frozenset({LIBRARIAN, COORDINATOR}), scope="club")
+CHILD_STAFF = Policy(frozenset({LIBRARIAN, COORDINATOR}), scope="child")
+CLUB_COORDINATORS = Policy(frozenset({COORDINATOR}), scope="club")
+LIBRARIAN_COORDINATORS = Policy(frozenset({COORDINATOR}), scope="librarian")
+
+ROUTES: dict[str, Policy] = {
+    "static": ANYONE,
+    "main.index": ANYONE,
+    "main.set_language": ANYONE,
+    "auth.staff_login": ANYONE,
+    "auth.logout": ANYONE,
+    "auth.child_start": ANYONE,
+    "auth.child_pick": ANYONE,
+    "auth.child_secret": ANYONE,
+    "auth.accept_invitation": ANYONE,
+    "auth.change_password": STAFF,
+    "learning.home": CHILDREN,
+    "clubs.my_clubs": STAFF,
+    "clubs.club": CLUB_STAFF,
+    "clubs.add_children": CLUB_STAFF,
+    "clubs.cards": CLUB_STAFF,
+    "clubs.lift_club_lockouts": CLUB_STAFF,
+    "clubs.child": CHILD_STAFF,
+    "clubs.reset_secret": CHILD_STAFF,
+    "clubs.deactivate_child": CHILD_STAFF,
+    "clubs.reactivate_child": CHILD_STAFF,
+    "clubs.lift_lockout": CHILD_STAFF,
+    "clubs.child_card": CHILD_STAFF,
+    "coordination.home": COORDINATORS,
+    "coordination.clubs": COORDINATORS,
+    "coordination.new_club": COORDINATORS,
+    "coordination.edit_club": CLUB_COORDINATORS,
+    "coordination.club_librarians": CLUB_COORDINATORS,
+    "coordination.librarians": COORDINATORS,
+    "coordination.new_librarian": COORDINATORS,
+    "coordination.librarian": LIBRARIAN_COORDINATORS,
+    "coordination.librarian_reset": LIBRARIAN_COORDINATORS,
+}
+
+
+def may_access(user, policy: Policy, view_args: dict) -> bool:
+    """The rule itself, shared by the request hook and the role-matrix test."""
+    if policy.roles is None:
+        return True
+    if not user.is_authenticated or user.role not in policy.roles:
+        return False
+    if policy.scope is None:
+        return True
+    from codekids.clubs import service as clubs
+
+    if policy.scope == "club":
+        return clubs.may_manage_club_id(user, view_args.get("club_id"))
+    if policy.scope == "child":
+        return clubs.may_manage_child_id(user, view_args.get("child_id"))
+    if policy.scope == "librarian":
+        return clubs.may_manage_librarian_id(user, view_args.get("user_id"))
+    return False
+
+
+def enforce() -> object | None:
+    """before_request hook: refuse anything the table does not allow."""
+    endpoint = request.endpoint
+    if endpoint is None:  # unknown URL: let Flask answer 404
+        return None
+    policy = ROUTES.get(endpoint)
+    if policy is None:
+        # Fail closed: an undeclared route is nobody's.
+        abort(403)
+    g.route_policy = policy
+    if may_access(current_user, policy, request.view_args or {}):
+        return None
+    if not current_user.is_authenticated:
+        if policy.roles == CHILDREN.roles:
+            return redirect(url_for("auth.child_start"))
+        return redirect(url_for("auth.staff_login", next=request.full_path))
+    abort(403)

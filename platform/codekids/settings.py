@@ -1,0 +1,109 @@
+"""Settings: the one place that reads the environment.
+
+Every setting has a typed default; `create_app(config)` applies overrides on top
+(the tests pass theirs this way). No other module reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class SettingsError(Exception):
+    """A setting has a value the site cannot use; the message names it."""
+
+
+@dataclass
+class Settings:
+    database_url: str = ""
+    secret_key: str = ""
+    idle_logout_minutes: int = 20
+    # Children's secrets are small (504 picture sequences): these bound guessing.
+    child_max_failures: int = 5
+    club_address_max_failures: int = 20
+    lockout_minutes: int = 15
+    invitation_days: int = 7
+    session_cookie_secure: bool = False
+    trusted_proxies: int = 0
+    default_locale: str = "ro"
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 5000
+    serve_workers: int = 2
+    # Argon2 cost; tests lower it so a suite of logins stays quick.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("CODEKIDS_DATABASE_URL", ""),
+            secret_key=os.environ.get("CODEKIDS_SECRET_KEY", ""),
+            idle_logout_minutes=_env_int("CODEKIDS_IDLE_LOGOUT_MINUTES", 20),
+            child_max_failures=_env_int("CODEKIDS_CHILD_MAX_FAILURES", 5),
+            club_address_max_failures=_env_int("CODEKIDS_CLUB_ADDRESS_MAX_FAILURES", 20),
+            lockout_minutes=_env_int("CODEKIDS_LOCKOUT_MINUTES", 15),
+            invitation_days=_env_int("CODEKIDS_INVITATION_DAYS", 7),
+            session_cookie_secure=_env_bool("CODEKIDS_SECURE_COOKIES", False),
+            trusted_proxies=_env_int("CODEKIDS_TRUSTED_PROXIES", 0),
+            default_locale=os.environ.get("CODEKIDS_DEFAULT_LOCALE", "ro"),
+            serve_host=os.environ.get("CODEKIDS_HOST", "127.0.0.1"),
+            serve_port=_env_int("CODEKIDS_PORT", 5000),
+            serve_workers=_env_int("CODEKIDS_WORKERS", 2),
+        )
+
+    def apply(self, overrides: dict) -> None:
+        names = {f.name for f in fields(self)}
+        for key, value in overrides.items():
+            lowered = key.lower()
+            if lowered in names:
+                setattr(self, lowered, value)
+            else:
+                self.extra[key] = value
+
+    def resolve(self, instance_path: Path) -> None:
+        """Fill the defaults that live in the instance folder."""
+        instance_path.mkdir(parents=True, exist_ok=True)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{instance_path / 'codekids.sqlite3'}"
+        if not self.secret_key:
+            self.secret_key = load_or_create_secret_key(instance_path / "secret_key")
+        if self.default_locale not in ("ro", "en", "hu"):
+            raise SettingsError("CODEKIDS_DEFAULT_LOCALE must be one of ro, en, hu")
+
+
+def load_or_create_secret_key(path: Path) -> str:
+    """Generated once, kept beside the database with owner-only permissions, never printed."""
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_urlsafe(48)
+    # O_EXCL + 0600 from the start: the key is never world-readable, not even briefly.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,104 @@
+"""Request plumbing shared by every room: login manager, CSRF, the route policy,
+idle logout, proxies, and friendly error pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from codekids import db, security_policy
+from codekids.db import utcnow
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from codekids.accounts.models import User
+
+    try:
+        raw_id, version = user_id.split(":", 1)
+        uid, ver = int(raw_id), int(version)
+    except ValueError:
+        return None
+    user = db.session.scalar(select(User).where(User.id == uid))
+    # A bumped session_version (new password, new secret, deactivation) ends old sessions.
+    if user is None or user.session_version != ver or not user.active:
+        return None
+    return user
+
+
+def _idle_logout():
+    """Shared library PCs: a session nobody touched for a while ends by itself."""
+    if not current_user.is_authenticated:
+        return None
+    limit = timedelta(minutes=_idle_minutes())
+    now = utcnow()
+    last = session.get("last_seen")
+    if last is not None:
+        try:
+            seen = datetime.fromisoformat(last)
+        except (TypeError, ValueError):
+            seen = now
+        if now - seen > limit:
+            was_child = current_user.is_child
+            logout_user()
+            session.clear()
+            flash(_("You were logged out because nobody used the site for a while."), "info")
+            return redirect(url_for("auth.child_start" if was_child else "auth.staff_login"))
+    session["last_seen"] = now.isoformat()
+    return None
+
+
+def _idle_minutes() -> int:
+    return current_app.config["CODEKIDS"].idle_logout_minutes
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["CODEKIDS"]
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    app.before_request(security_policy.enforce)
+    app.before_request(_idle_logout)
+
+    @app.context_processor
+    def _page_globals():
+        return {"idle_minutes": settings.idle_logout_minutes}
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_e):
+        return render_template("errors/error.html", code=400,
+                               message=_("This page was open too long. Please go back, "
+                                         "reload it and try again.")), 400
+
+    @app.errorhandler(403)
+    def _forbidden(_e):
+        return render_template("errors/error.html", code=403,
+                               message=_("This page is not for your account.")), 403
+
+    @app.errorhandler(404)
+    def _not_found(_e):
+        return render_template("errors/error.html", code=404,
+                               message=_("We could not find this page.")), 404
+
+    @app.errorhandler(413)
+    def _too_large(_e):
+        return render_template("errors/error.html", code=413,
+                               message=_("What you sent is too large.")), 413
+
+    @app.errorhandler(500)
+    def _server_error(_e):
+        return render_template("errors/error.html", code=500,
+                               message=_("Something broke on our side. Your work is saved; "
+                                         "please try again in a minute.")), 500
