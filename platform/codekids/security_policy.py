@@ -104,6 +104,6 @@ def enforce() -> object | None:
         return None
     if not current_user.is_authenticated:
         if policy.roles == CHILDREN.roles:
-            return redirect(url_for("auth.child_start"))
+            return redirect(url_for("auth.child_start", next=request.full_path))
         return redirect(url_for("auth.staff_login", next=request.full_path))
     abort(403)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, flash, redirect, render_template, session, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -14,6 +15,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db, security_policy
 from codekids.db import utcnow
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS
+    (directly, or through a trusted proxy: see CODEKIDS_TRUSTED_PROXIES), and
+    always when CODEKIDS_SECURE_COOKIES is on."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -66,6 +76,7 @@ def init_app(app: Flask) -> None:
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     csrf.init_app(app)
