@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from codekids import db
 from codekids.accounts import secrets as child_secrets
 from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
-from codekids.clubs.models import SECRET_KINDS, Club, County
+from codekids.clubs.models import SECRET_KINDS, Club, County, librarian_clubs
 
 # Join codes avoid letters and digits that look alike on a card (0/O, 1/I/L, 5/S, 8/B).
 JOIN_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
@@ -276,3 +276,243 @@ def create_staff(
 def set_librarian_clubs(librarian: User, clubs: list[Club]) -> None:
     librarian.clubs = clubs
     db.session.commit()
+
+
+# ---- the coordinator's room: clubs, librarians, scope checks on posted ids ------------
+#
+# The route policy only sees ids in the URL. Ids that arrive in a form (a county, a
+# club to attach, a librarian to attach) are checked here, so a county coordinator
+# cannot reach another county by editing the HTML of a form.
+
+
+class OutOfScope(PermissionError):
+    """Something posted in a form lies outside what this user may manage."""
+
+
+def may_use_county(user, county_id) -> bool:
+    cid = _to_int(county_id)
+    if cid is None or user.role != COORDINATOR:
+        return False
+    if user.county_id is not None and user.county_id != cid:
+        return False
+    return db.session.get(County, cid) is not None
+
+
+def _county_in_scope(user, county_id) -> County:
+    if not may_use_county(user, county_id):
+        raise OutOfScope("county")
+    return db.session.get(County, int(county_id))
+
+
+def create_club_in_scope(
+    user, *, name: str, library: str, town: str, county_id, secret_kind: str = "pictures"
+) -> Club:
+    county = _county_in_scope(user, county_id)
+    return create_club(name=name, library=library, town=town, county=county,
+                       secret_kind=secret_kind)
+
+
+def club_has_children(club: Club) -> bool:
+    return db.session.scalar(
+        select(User.id).where(User.club_id == club.id, User.role == CHILD).limit(1)
+    ) is not None
+
+
+def may_change_secret_kind(club: Club) -> bool:
+    """Children already hold cards of one kind; switching would strand them."""
+    return not club_has_children(club)
+
+
+def edit_club(
+    user, club: Club, *, name: str, library: str, town: str, county_id, secret_kind: str,
+    active: bool,
+) -> Club:
+    if not may_manage_club(user, club) or user.role != COORDINATOR:
+        raise OutOfScope("club")
+    county = _county_in_scope(user, county_id)  # a county coordinator cannot move it out
+    if secret_kind not in SECRET_KINDS:
+        raise ValueError(secret_kind)
+    if secret_kind != club.secret_kind and not may_change_secret_kind(club):
+        raise ValueError("secret_kind_locked")
+    club.name, club.library, club.town = name.strip(), library.strip(), town.strip()
+    club.county_id = county.id
+    club.secret_kind = secret_kind
+    club.active = active
+    db.session.commit()
+    return club
+
+
+def librarians_in_scope(user) -> list[User]:
+    """National: every librarian. County: those living in it or running a club in it."""
+    q = select(User).where(User.role == LIBRARIAN).order_by(func.lower(User.username))
+    if user.county_id is not None:
+        in_county_club = (
+            select(librarian_clubs.c.user_id)
+            .join(Club, Club.id == librarian_clubs.c.club_id)
+            .where(Club.county_id == user.county_id)
+        )
+        q = q.where((User.county_id == user.county_id) | User.id.in_(in_county_club))
+    return list(db.session.scalars(q))
+
+
+def scope_counts(user) -> dict[str, int]:
+    clubs = clubs_in_scope(user)
+    ids = [c.id for c in clubs]
+    children = 0
+    if ids:
+        children = db.session.scalar(
+            select(func.count(User.id)).where(
+                User.role == CHILD, User.club_id.in_(ids), User.active.is_(True)
+            )
+        ) or 0
+    return {
+        "clubs": len(clubs),
+        "active_clubs": sum(1 for c in clubs if c.active),
+        "librarians": len(librarians_in_scope(user)),
+        "children": children,
+    }
+
+
+def _clubs_from_ids(user, club_ids) -> list[Club]:
+    chosen = []
+    for raw in club_ids or []:
+        club = db.session.get(Club, _to_int(raw)) if _to_int(raw) is not None else None
+        if not may_manage_club(user, club):
+            raise OutOfScope("club")
+        if club not in chosen:
+            chosen.append(club)
+    return chosen
+
+
+def set_librarian_clubs_in_scope(user, librarian: User, club_ids) -> None:
+    """Replace the clubs this coordinator oversees; attachments outside their scope stay."""
+    if not may_manage_librarian(user, librarian):
+        raise OutOfScope("librarian")
+    chosen = _clubs_from_ids(user, club_ids)
+    kept = [c for c in librarian.clubs if not may_manage_club(user, c)]
+    set_librarian_clubs(librarian, kept + chosen)
+
+
+def set_club_librarians(user, club: Club, librarian_ids) -> None:
+    """Replace the librarians of a club; librarians the coordinator cannot see stay."""
+    if user.role != COORDINATOR or not may_manage_club(user, club):
+        raise OutOfScope("club")
+    chosen = []
+    for raw in librarian_ids or []:
+        uid = _to_int(raw)
+        lib = db.session.get(User, uid) if uid is not None else None
+        if not may_manage_librarian(user, lib) and not (
+            lib is not None and lib.role == LIBRARIAN and lib in club.librarians
+        ):
+            raise OutOfScope("librarian")
+        if lib not in chosen:
+            chosen.append(lib)
+    kept = [lib for lib in club.librarians if not may_manage_librarian(user, lib)]
+    club.librarians = kept + [lib for lib in chosen if lib not in kept]
+    db.session.commit()
+
+
+@dataclass
+class NewAccess:
+    """What to show the coordinator once: a temporary password or an invitation token."""
+
+    librarian: User
+    temporary_password: str | None = None
+    invitation_token: str | None = None
+
+
+def _new_librarian(user, *, username: str, display_name: str, county_id, club_ids) -> User:
+    if user.role != COORDINATOR:
+        raise OutOfScope("role")
+    county = _county_in_scope(user, county_id)
+    clubs = _clubs_from_ids(user, club_ids)
+    problem = username_problem(username.strip().lower())
+    if problem:
+        raise ValueError(problem)
+    try:
+        librarian = create_staff(role=LIBRARIAN, username=username, display_name=display_name,
+                                 county=county, must_change_password=True)
+    except IntegrityError:  # the same username taken a moment ago by someone else
+        db.session.rollback()
+        raise ValueError("username_taken") from None
+    set_librarian_clubs(librarian, clubs)
+    return librarian
+
+
+def _fresh_temporary_password(librarian: User) -> str:
+    from codekids.accounts import passwords
+    from codekids.accounts import service as accounts
+
+    while True:
+        candidate = accounts.temporary_password()
+        if passwords.password_problem(candidate, librarian.username) is None:
+            return candidate
+
+
+def create_librarian_with_temporary_password(
+    user, *, username: str, display_name: str, county_id, club_ids
+) -> NewAccess:
+    from codekids.accounts import service as accounts
+
+    librarian = _new_librarian(user, username=username, display_name=display_name,
+                               county_id=county_id, club_ids=club_ids)
+    temp = _fresh_temporary_password(librarian)
+    accounts.set_password(librarian, temp, temporary=True)
+    return NewAccess(librarian, temporary_password=temp)
+
+
+def create_librarian_with_invitation(
+    user, *, username: str, display_name: str, county_id, club_ids
+) -> NewAccess:
+    from codekids.accounts import service as accounts
+
+    librarian = _new_librarian(user, username=username, display_name=display_name,
+                               county_id=county_id, club_ids=club_ids)
+    return NewAccess(librarian, invitation_token=accounts.create_invitation(librarian, user))
+
+
+def _revoke_invitations(librarian: User) -> None:
+    from codekids.accounts.models import Invitation
+    from codekids.db import utcnow
+
+    for inv in db.session.scalars(
+        select(Invitation).where(Invitation.user_id == librarian.id, Invitation.used_at.is_(None))
+    ):
+        inv.used_at = utcnow()  # an older link stops working once a new one exists
+
+
+def reset_librarian_access(user, librarian: User, mode: str) -> NewAccess:
+    """A new temporary password (old sessions end) or a new invitation (older links die)."""
+    from codekids.accounts import service as accounts
+
+    if not may_manage_librarian(user, librarian):
+        raise OutOfScope("librarian")
+    _revoke_invitations(librarian)
+    if mode == "password":
+        temp = _fresh_temporary_password(librarian)
+        accounts.set_password(librarian, temp, temporary=True)
+        return NewAccess(librarian, temporary_password=temp)
+    if mode == "invitation":
+        return NewAccess(librarian, invitation_token=accounts.create_invitation(librarian, user))
+    raise ValueError(mode)
+
+
+def update_librarian(user, librarian: User, *, display_name: str, club_ids, active: bool) -> None:
+    if not may_manage_librarian(user, librarian):
+        raise OutOfScope("librarian")
+    librarian.display_name = display_name.strip() or None
+    if librarian.active and not active:
+        librarian.session_version += 1  # a deactivated account is logged out everywhere
+    librarian.active = active
+    set_librarian_clubs_in_scope(user, librarian, club_ids)
+
+
+def children_of_club(club: Club, ids=None, include_inactive: bool = False) -> list[User]:
+    """The club's children by nickname; `ids` narrows to those (others' ids are ignored)."""
+    q = select(User).where(User.club_id == club.id, User.role == CHILD)
+    if not include_inactive:
+        q = q.where(User.active.is_(True))
+    if ids is not None:
+        wanted = [i for i in (_to_int(x) for x in ids) if i is not None]
+        q = q.where(User.id.in_(wanted))
+    return list(db.session.scalars(q.order_by(func.lower(User.nickname))))

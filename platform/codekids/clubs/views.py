@@ -1,5 +1,153 @@
-"""Stub: being written."""
+"""The librarian's room: clubs, children, lockouts and printable login cards.
 
-from flask import Blueprint
+The route policy (security_policy.ROUTES) has already checked the club or child in
+the URL before any view here runs; views only parse, call clubs.service, render.
+"""
 
-bp = Blueprint("clubs", __name__)
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from codekids import db
+from codekids.accounts import service as accounts
+from codekids.accounts.models import CHILD, User
+from codekids.accounts.secrets import PICTURES
+from codekids.clubs import service
+from codekids.clubs.forms import AddChildrenForm, line_problem_message
+from codekids.clubs.models import Club
+
+bp = Blueprint("clubs", __name__, url_prefix="/cluburi")
+
+# Said under each picture on a card, so a grey print or a colour-blind child still knows it.
+PICTURE_LABELS = {
+    "sun": _l("sun"),
+    "tree": _l("tree"),
+    "cat": _l("cat"),
+    "fish": _l("fish"),
+    "house": _l("house"),
+    "star": _l("star"),
+    "apple": _l("apple"),
+    "ball": _l("ball"),
+    "flower": _l("flower"),
+}
+assert set(PICTURE_LABELS) == set(PICTURES), "a new picture needs a label"
+
+
+def _club(club_id: int) -> Club:
+    club = db.session.get(Club, club_id)
+    if club is None:
+        abort(404)
+    return club
+
+
+def _child(child_id: int) -> User:
+    child = db.session.get(User, child_id)
+    if child is None or child.role != CHILD:
+        abort(404)
+    return child
+
+
+def _card(child: User) -> dict:
+    return {"child": child, "club": child.club, "secret": service.card_secret(child)}
+
+
+@bp.get("/")
+def my_clubs():
+    return render_template("librarian/my_clubs.html", clubs=service.clubs_in_scope(current_user))
+
+
+@bp.get("/<int:club_id>")
+def club(club_id: int):
+    club = _club(club_id)
+    children = service.children_of_club(club, include_inactive=True)
+    locks = {c.id: accounts.user_lock(c) for c in children}
+    return render_template("librarian/club.html", club=club, children=children, locks=locks)
+
+
+@bp.route("/<int:club_id>/copii-noi", methods=["GET", "POST"])
+def add_children(club_id: int):
+    club = _club(club_id)
+    form = AddChildrenForm()
+    problems = []
+    if form.validate_on_submit():
+        result = service.create_children(club, form.nicknames.data)
+        if result.ok:
+            ids = ",".join(str(c.id) for c in result.created)
+            return render_template("librarian/children_added.html", club=club,
+                                   children=result.created, ids=ids)
+        problems = [(p, line_problem_message(p.reason)) for p in result.problems]
+    return render_template("librarian/add_children.html", club=club, form=form,
+                           problems=problems, nickname_max=service.NICKNAME_MAX,
+                           bulk_max=service.BULK_MAX)
+
+
+@bp.get("/<int:club_id>/cartonase")
+def cards(club_id: int):
+    club = _club(club_id)
+    raw = request.args.get("ids", "").strip()
+    ids = [x for x in raw.split(",") if x.strip()] if raw else None
+    # Ids of children of other clubs are silently dropped: the query is bound to this club.
+    children = service.children_of_club(club, ids=ids)
+    return render_template("librarian/cards.html", club=club,
+                           cards=[_card(c) for c in children], picture_labels=PICTURE_LABELS)
+
+
+@bp.post("/<int:club_id>/deblocare")
+def lift_club_lockouts(club_id: int):
+    club = _club(club_id)
+    accounts.lift_club_locks(club)
+    flash(_("All lockouts of this club are lifted, on every computer."), "success")
+    return redirect(url_for("clubs.club", club_id=club.id))
+
+
+@bp.get("/copil/<int:child_id>")
+def child(child_id: int):
+    child = _child(child_id)
+    return render_template("librarian/child.html", child=child, club=child.club,
+                           lock=accounts.user_lock(child))
+
+
+@bp.post("/copil/<int:child_id>/secret-nou")
+def reset_secret(child_id: int):
+    child = _child(child_id)
+    service.reset_secret(child)
+    flash(_("%(name)s has a new secret. Print the new card; the old one no longer works.",
+            name=child.nickname), "success")
+    return redirect(url_for("clubs.child_card", child_id=child.id))
+
+
+@bp.post("/copil/<int:child_id>/dezactivare")
+def deactivate_child(child_id: int):
+    child = _child(child_id)
+    service.set_child_active(child, False)
+    flash(_("%(name)s can no longer log in. You can turn the account back on at any time.",
+            name=child.nickname), "success")
+    return redirect(url_for("clubs.child", child_id=child.id))
+
+
+@bp.post("/copil/<int:child_id>/reactivare")
+def reactivate_child(child_id: int):
+    child = _child(child_id)
+    service.set_child_active(child, True)
+    flash(_("%(name)s can log in again.", name=child.nickname), "success")
+    return redirect(url_for("clubs.child", child_id=child.id))
+
+
+@bp.post("/copil/<int:child_id>/deblocare")
+def lift_lockout(child_id: int):
+    child = _child(child_id)
+    accounts.lift_child_lock(child)
+    flash(_("%(name)s can try to log in again now.", name=child.nickname), "success")
+    if request.form.get("back") == "club":
+        return redirect(url_for("clubs.club", club_id=child.club_id))
+    return redirect(url_for("clubs.child", child_id=child.id))
+
+
+@bp.get("/copil/<int:child_id>/cartonas")
+def child_card(child_id: int):
+    child = _child(child_id)
+    return render_template("librarian/cards.html", club=child.club, cards=[_card(child)],
+                           picture_labels=PICTURE_LABELS, single=True)
