@@ -1,5 +1,350 @@
-"""Stub: being written."""
+"""Logging in and out: children (club code → nickname → secret) and staff (password).
 
-from flask import Blueprint
+Views stay thin: the rules (lockouts, password strength, invitations) live in
+accounts.service. Every login starts a brand-new session, so nothing planted in
+a visitor's cookie before login survives it (session fixation).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from codekids import db
+from codekids.accounts import secrets as child_secrets
+from codekids.accounts import service
+from codekids.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ClubCodeForm,
+    PictureSecretForm,
+    StaffLoginForm,
+    WordSecretForm,
+)
+from codekids.accounts.models import CHILD, User
+from codekids.clubs import service as clubs
+from codekids.db import utcnow
+from codekids.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
+
+PICTURE_LABELS = {
+    "sun": _l("sun"),
+    "tree": _l("tree"),
+    "cat": _l("cat"),
+    "fish": _l("fish"),
+    "house": _l("house"),
+    "star": _l("star"),
+    "apple": _l("apple"),
+    "ball": _l("ball"),
+    "flower": _l("flower"),
+}
+
+PASSWORD_PROBLEMS = {
+    "too_short": _l("The new password is too short."),
+    "contains_username": _l("The new password must not contain your username."),
+    "too_simple": _l("The new password is too simple: use more different characters."),
+    "wrong_current": _l("Your current password is not right."),
+    "same_as_old": _l("The new password must be different from the current one."),
+}
+
+# Pages a user who must change their temporary password may still reach.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static",
+                                   "main.set_language"}
+
+
+@bp.app_template_global()
+def picture_label(name: str) -> str:
+    """The translated name of a secret picture, used as its alt text everywhere."""
+    return str(PICTURE_LABELS.get(name, name))
+
+
+@bp.before_app_request
+def _force_password_change():
+    """A temporary password is only good for choosing a new one."""
+    if (
+        current_user.is_authenticated
+        and current_user.role != CHILD
+        and current_user.must_change_password
+        and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _start_session(user: User) -> None:
+    """Log in on a fresh session: only the chosen language is carried over."""
+    locale = session.get("locale")
+    session.clear()
+    if locale in LANGUAGES:
+        session["locale"] = locale
+    login_user(user)
+    session["last_seen"] = utcnow().isoformat()
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only paths of this site: never another host, not even as //host or /\\host."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or parts.scheme
+        or parts.netloc
+        or any(ord(c) < 32 for c in target)
+    ):
+        return None
+    return target
+
+
+def _lock_message(lock: service.Lock) -> str:
+    n = lock.minutes_left(utcnow())
+    if lock.reason == "address":
+        return ngettext(
+            "Too many wrong tries from this computer. Take a break: it opens by itself "
+            "in %(num)d minute, or your librarian can open it now.",
+            "Too many wrong tries from this computer. Take a break: it opens by itself "
+            "in %(num)d minutes, or your librarian can open it now.",
+            n,
+        )
+    return ngettext(
+        "Too many wrong tries for this name. Don't worry: it opens by itself in "
+        "%(num)d minute, or your librarian can open it now.",
+        "Too many wrong tries for this name. Don't worry: it opens by itself in "
+        "%(num)d minutes, or your librarian can open it now.",
+        n,
+    )
+
+
+# ---- children -----------------------------------------------------------------------
+
+
+@bp.route("/copii", methods=["GET", "POST"])
+def child_start():
+    form = ClubCodeForm()
+    unknown = False
+    if form.validate_on_submit():
+        club = clubs.find_club_by_code(form.code.data)
+        if club is not None:
+            return redirect(url_for("auth.child_pick", code=club.join_code))
+        unknown = True
+    return render_template("auth/child_start.html", form=form, unknown=unknown)
+
+
+def _club_or_404(code: str):
+    club = clubs.find_club_by_code(code)
+    if club is None:
+        abort(404)
+    return club
+
+
+@bp.get("/copii/<code>")
+def child_pick(code: str):
+    club = clubs.find_club_by_code(code)
+    if club is None:
+        form = ClubCodeForm(formdata=None)
+        return render_template("auth/child_start.html", form=form, unknown=True), 404
+    if code != club.join_code:  # typed by hand: "abc-def" → "ABCDEF"
+        return redirect(url_for("auth.child_pick", code=club.join_code))
+    children = service.club_children(club, include_inactive=False)
+    return render_template("auth/child_pick.html", club=club, children=children)
+
+
+def _parse_sequence(raw: str | None) -> list[str]:
+    names = [n for n in (raw or "").split(",") if n]
+    if len(names) > child_secrets.PICTURE_COUNT or any(
+        n not in child_secrets.PICTURES for n in names
+    ):
+        return []  # tampered with: start again rather than guess what was meant
+    return names
+
+
+@bp.route("/copii/<code>/<int:child_id>", methods=["GET", "POST"])
+def child_secret(code: str, child_id: int):
+    club = _club_or_404(code)
+    child = db.session.get(User, child_id)
+    # A child of another club and a deactivated child get the same answer as a
+    # child that does not exist: the page reveals nothing about who is where.
+    if child is None or child.role != CHILD or child.club_id != club.id or not child.active:
+        abort(404)
+    if code != club.join_code:
+        return redirect(url_for("auth.child_secret", code=club.join_code, child_id=child.id))
+
+    stored = child_secrets.decrypt(child.secret_enc)
+    # The child's own secret decides the form, so a club that switched kinds still
+    # lets children with an older card log in.
+    kind = stored.kind if stored else club.secret_kind
+    address = request.remote_addr or ""
+    form = PictureSecretForm() if kind == "pictures" else WordSecretForm()
+    error = None
+    lock = service.address_lock(club, address) or service.user_lock(child)
+    sequence: list[str] = []
+    wrong = False
+
+    if request.method == "POST" and lock is None and form.validate_on_submit():
+        answer: tuple[str, ...] | None = None
+        if kind == "pictures":
+            sequence = [] if form.restart.data else _parse_sequence(form.sequence.data)
+            if not form.restart.data and form.add.data in child_secrets.PICTURES:
+                if len(sequence) < child_secrets.PICTURE_COUNT:
+                    sequence.append(form.add.data)
+            if len(sequence) == child_secrets.PICTURE_COUNT:
+                answer = tuple(sequence)
+        else:
+            answer = (form.words.data or "",)
+        if answer is not None:
+            outcome = service.child_login(child, kind, answer, address=address)
+            if outcome.ok:
+                _start_session(outcome.user)
+                return redirect(url_for("learning.home"))
+            sequence = []
+            lock = outcome.lock
+            wrong = lock is None
+
+    if kind == "pictures":
+        form.sequence.data = ",".join(sequence)
+    else:
+        form.words.data = ""
+    # Before login the page speaks the language this visitor chose, else the child's own.
+    locale = session.get("locale") or child.locale
+    with force_locale(locale) if locale in LANGUAGES else nullcontext():
+        error = None
+        if wrong:
+            error = (_("Those are not your pictures. Try again, slowly.")
+                     if kind == "pictures"
+                     else _("Those are not your words. Look at your card and try again."))
+        status = 429 if lock else 422 if wrong else 200
+        return render_template(
+            "auth/child_secret.html",
+            club=club,
+            child=child,
+            kind=kind,
+            form=form,
+            pictures=child_secrets.PICTURES,
+            chosen=len(sequence),
+            needed=child_secrets.PICTURE_COUNT,
+            error=error,
+            lock_message=_lock_message(lock) if lock else None,
+        ), status
+
+
+# ---- everyone -----------------------------------------------------------------------
+
+
+@bp.route("/iesire", methods=["GET", "POST"])
+def logout():
+    """Ends the session. A child goes back to their club's nickname list, so the
+    next child at the same PC only has to find their own name."""
+    target = url_for("auth.staff_login")
+    if current_user.is_authenticated and current_user.is_child:
+        club = current_user.club
+        target = (url_for("auth.child_pick", code=club.join_code) if club and club.active
+                  else url_for("auth.child_start"))
+    elif not current_user.is_authenticated:
+        target = url_for("auth.child_start")
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale in LANGUAGES:
+        session["locale"] = locale
+    if request.args.get("reason") == "idle":
+        flash(_("You were logged out because nobody used the site for a while."), "info")
+    return redirect(target)
+
+
+# ---- staff --------------------------------------------------------------------------
+
+
+@bp.route("/autentificare", methods=["GET", "POST"])
+def staff_login():
+    form = StaffLoginForm()
+    if request.method == "GET":
+        form.next.data = _safe_next(request.args.get("next")) or ""
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        outcome = service.staff_login(
+            form.username.data, form.password.data, address=request.remote_addr or ""
+        )
+        if outcome.ok:
+            _start_session(outcome.user)
+            if outcome.user.must_change_password:
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(form.next.data) or url_for("main.index"))
+        status = 422
+        if outcome.lock:
+            status = 429
+            error = ngettext(
+                "Too many failed attempts for this account. Try again in %(num)d minute.",
+                "Too many failed attempts for this account. Try again in %(num)d minutes.",
+                outcome.lock.minutes_left(utcnow()),
+            )
+        else:
+            error = _("The username or the password is not right.")
+    form.password.data = ""
+    return render_template("auth/staff_login.html", form=form, error=error), status
+
+
+@bp.route("/parola", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            service.change_password(user, form.current_password.data, form.new_password.data)
+        except service.PasswordRejected as rejected:
+            error = str(PASSWORD_PROBLEMS.get(rejected.reason, rejected.reason))
+        else:
+            # session_version was bumped, which ends every other session of this user;
+            # logging in again keeps this one.
+            _start_session(user)
+            flash(_("Your new password is saved."), "success")
+            return redirect(url_for("main.index"))
+    return render_template(
+        "auth/change_password.html",
+        form=form,
+        error=error,
+        forced=current_user.must_change_password,
+    ), (422 if error else 200)
+
+
+@bp.route("/invitatie/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = service.find_invitation(token)
+    if invitation is None:
+        return render_template("auth/invitation_invalid.html"), 404
+    form = AcceptInvitationForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invitation(invitation, form.new_password.data)
+        except service.InvitationUsed:
+            return render_template("auth/invitation_invalid.html"), 404
+        except service.PasswordRejected as rejected:
+            error = str(PASSWORD_PROBLEMS.get(rejected.reason, rejected.reason))
+        else:
+            _start_session(user)
+            flash(_("Welcome! Your password is saved."), "success")
+            return redirect(url_for("main.index"))
+    return render_template(
+        "auth/accept_invitation.html", form=form, invitation=invitation, error=error
+    ), (422 if error else 200)
