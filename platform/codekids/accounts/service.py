@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from codekids import db
 from codekids.accounts import passwords
@@ -238,9 +238,27 @@ def find_invitation(token: str) -> Invitation | None:
     return inv
 
 
+class InvitationUsed(ValueError):
+    """The invitation was used (or expired) between showing the form and accepting it."""
+
+
 def accept_invitation(inv: Invitation, new_password: str) -> User:
     user = inv.user
-    set_password(user, new_password)
-    inv.used_at = utcnow()
-    db.session.commit()
+    problem = passwords.password_problem(new_password, user.username)
+    if problem:
+        raise PasswordRejected(problem)
+    # Claim the invitation with one conditional UPDATE, so two tabs (or two web
+    # processes) racing with the same link cannot both set a password through it.
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == inv.id, Invitation.used_at.is_(None), Invitation.expires_at >= now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InvitationUsed(inv.id)
+    set_password(user, new_password)  # commits the claim together with the password
+    db.session.refresh(inv)
     return user
