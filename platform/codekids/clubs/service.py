@@ -335,7 +335,7 @@ def edit_club(
     if secret_kind != club.secret_kind and not may_change_secret_kind(club):
         raise ValueError("secret_kind_locked")
     club.name, club.library, club.town = name.strip(), library.strip(), town.strip()
-    club.county_id = county.id
+    club.county = county
     club.secret_kind = secret_kind
     club.active = active
     db.session.commit()

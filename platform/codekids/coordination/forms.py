@@ -1,0 +1,106 @@
+"""Forms of the coordinator's room.
+
+Choices (counties, clubs, librarians) are filled per request from the user's scope.
+`validate_choice` is off so WTForms does not answer with its own untranslated
+message; the views check membership with our words, and clubs.service checks the
+scope again (a posted id outside the scope is refused there, whatever the form says).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import InputRequired, Length, ValidationError
+
+
+def _required():
+    return InputRequired(message=_l("Please fill this in."))
+
+
+def _max(n: int):
+    return Length(max=n, message=_l("At most %(max)s characters, please.", max=n))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Works without JavaScript and is easier than a multi-select for most people."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def choice_values(field) -> set[str]:
+    """The offered values, whether WTForms keeps choices as tuples or SelectChoice objects."""
+    return {str(getattr(c, "value", None) if hasattr(c, "value") else c[0])
+            for c in field.choices or []}
+
+
+def _choice_in_list(form, field):
+    allowed = choice_values(field)
+    if field.data is None or str(field.data) not in allowed:
+        raise ValidationError(_l("Please choose one of the options."))
+
+
+SECRET_KIND_CHOICES = [
+    ("pictures", _l("Three pictures in order (easiest for young children)")),
+    ("words", _l("Two words")),
+]
+
+
+class ClubForm(FlaskForm):
+    name = StringField(_l("Club name"), validators=[_required(), _max(120)])
+    library = StringField(_l("Library"), validators=[_required(), _max(160)])
+    town = StringField(_l("Town or village"), validators=[_required(), _max(120)])
+    county_id = SelectField(_l("County"), validate_choice=False,
+                            validators=[InputRequired(message=_l("Please choose a county.")),
+                                        _choice_in_list])
+    secret_kind = RadioField(_l("Children's secret"), choices=SECRET_KIND_CHOICES,
+                             default="pictures", validate_choice=False,
+                             validators=[InputRequired(message=_l("Please choose one.")),
+                                         _choice_in_list])
+
+
+class EditClubForm(ClubForm):
+    active = BooleanField(_l("Open: children can log in"))
+
+
+class ClubLibrariansForm(FlaskForm):
+    librarian_ids = MultiCheckboxField(_l("Librarians of this club"), validate_choice=False)
+
+
+ACCESS_CHOICES = [
+    ("password", _l("A temporary password that I give them (they choose their own at first login)")),
+    ("invitation", _l("A one-time link where they choose their own password")),
+]
+
+
+class NewLibrarianForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[_required(), _max(64)],
+        description=_l("Small letters, digits, dots, dashes; at least 3 characters. "
+                       "For example: maria.popescu"),
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    display_name = StringField(_l("Name shown on the site"), validators=[_required(), _max(120)])
+    county_id = SelectField(_l("Home county"), validate_choice=False,
+                            validators=[InputRequired(message=_l("Please choose a county.")),
+                                        _choice_in_list])
+    club_ids = MultiCheckboxField(_l("Clubs"), validate_choice=False)
+    access = RadioField(_l("How will they log in the first time?"), choices=ACCESS_CHOICES,
+                        default="password", validate_choice=False,
+                        validators=[InputRequired(message=_l("Please choose one.")),
+                                    _choice_in_list])
+
+
+class EditLibrarianForm(FlaskForm):
+    display_name = StringField(_l("Name shown on the site"), validators=[_required(), _max(120)])
+    club_ids = MultiCheckboxField(_l("Clubs"), validate_choice=False)
+    active = BooleanField(_l("Active: can log in"))
