@@ -58,11 +58,19 @@ def _idle_logout():
         except (TypeError, ValueError):
             seen = now
         if now - seen > limit:
-            was_child = current_user.is_child
+            club = current_user.club if current_user.is_child else None
+            target = (url_for("auth.child_pick", code=club.join_code) if club is not None
+                      else url_for("auth.child_start" if current_user.is_child
+                                   else "auth.staff_login"))
+            locale = session.get("locale")
             logout_user()
             session.clear()
+            if locale:
+                session["locale"] = locale
             flash(_("You were logged out because nobody used the site for a while."), "info")
-            return redirect(url_for("auth.child_start" if was_child else "auth.staff_login"))
+            # A child goes back to their club's nickname list: the next child at
+            # this PC only has to find their own name.
+            return redirect(target)
     session["last_seen"] = now.isoformat()
     return None
 
