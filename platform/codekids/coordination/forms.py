@@ -18,11 +18,21 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+try:  # WTForms 3.3+ wants SelectChoice and deprecates tuples; older versions know only tuples.
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - depends on the installed WTForms
+    SelectChoice = None
+
+
+def option(value: str, label) -> object:
+    return SelectChoice(value, label) if SelectChoice else (value, label)
 
 
 def _required():
-    return InputRequired(message=_l("Please fill this in."))
+    # DataRequired, not InputRequired: a name of only spaces is no name.
+    return DataRequired(message=_l("Please fill this in."))
 
 
 def _max(n: int):
@@ -38,8 +48,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 def choice_values(field) -> set[str]:
     """The offered values, whether WTForms keeps choices as tuples or SelectChoice objects."""
-    return {str(getattr(c, "value", None) if hasattr(c, "value") else c[0])
-            for c in field.choices or []}
+    return {str(c.value if hasattr(c, "value") else c[0]) for c in field.choices or []}
 
 
 def _choice_in_list(form, field):
@@ -48,10 +57,10 @@ def _choice_in_list(form, field):
         raise ValidationError(_l("Please choose one of the options."))
 
 
-SECRET_KIND_CHOICES = [
-    ("pictures", _l("Three pictures in order (easiest for young children)")),
-    ("words", _l("Two words")),
-]
+SECRET_KIND_LABELS = {
+    "pictures": _l("Three pictures in order (easiest for young children)"),
+    "words": _l("Two words"),
+}
 
 
 class ClubForm(FlaskForm):
@@ -61,7 +70,8 @@ class ClubForm(FlaskForm):
     county_id = SelectField(_l("County"), validate_choice=False,
                             validators=[InputRequired(message=_l("Please choose a county.")),
                                         _choice_in_list])
-    secret_kind = RadioField(_l("Children's secret"), choices=SECRET_KIND_CHOICES,
+    secret_kind = RadioField(_l("Children's secret"),
+                             choices=[option(k, v) for k, v in SECRET_KIND_LABELS.items()],
                              default="pictures", validate_choice=False,
                              validators=[InputRequired(message=_l("Please choose one.")),
                                          _choice_in_list])
@@ -75,10 +85,10 @@ class ClubLibrariansForm(FlaskForm):
     librarian_ids = MultiCheckboxField(_l("Librarians of this club"), validate_choice=False)
 
 
-ACCESS_CHOICES = [
-    ("password", _l("A temporary password that I give them (they choose their own at first login)")),
-    ("invitation", _l("A one-time link where they choose their own password")),
-]
+ACCESS_LABELS = {
+    "password": _l("A temporary password that I give them (they choose their own at first login)"),
+    "invitation": _l("A one-time link where they choose their own password"),
+}
 
 
 class NewLibrarianForm(FlaskForm):
@@ -94,7 +104,8 @@ class NewLibrarianForm(FlaskForm):
                             validators=[InputRequired(message=_l("Please choose a county.")),
                                         _choice_in_list])
     club_ids = MultiCheckboxField(_l("Clubs"), validate_choice=False)
-    access = RadioField(_l("How will they log in the first time?"), choices=ACCESS_CHOICES,
+    access = RadioField(_l("How will they log in the first time?"),
+                        choices=[option(k, v) for k, v in ACCESS_LABELS.items()],
                         default="password", validate_choice=False,
                         validators=[InputRequired(message=_l("Please choose one.")),
                                     _choice_in_list])

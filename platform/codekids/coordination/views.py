@@ -25,13 +25,14 @@ from codekids.accounts.models import LIBRARIAN, User
 from codekids.clubs import service
 from codekids.clubs.models import Club
 from codekids.coordination.forms import (
-    SECRET_KIND_CHOICES,
+    SECRET_KIND_LABELS,
     ClubForm,
     ClubLibrariansForm,
     EditClubForm,
     EditLibrarianForm,
     NewLibrarianForm,
     choice_values,
+    option,
 )
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordonare")
@@ -58,12 +59,13 @@ def _librarian(user_id: int) -> User:
 
 
 def _county_choices(form_field) -> None:
-    form_field.choices = [(str(c.id), c.name) for c in service.counties_in_scope(current_user)]
+    form_field.choices = [option(str(c.id), c.name)
+                          for c in service.counties_in_scope(current_user)]
 
 
 def _club_choices(form_field) -> None:
     form_field.choices = [
-        (str(c.id), f"{c.name} — {c.town} ({c.county.name})")
+        option(str(c.id), f"{c.name} — {c.town} ({c.county.name})")
         for c in service.clubs_in_scope(current_user)
     ]
 
@@ -137,7 +139,7 @@ def edit_club(club_id: int):
         flash(_("Saved."), "success")
         return redirect(url_for("clubs.club", club_id=club.id))
     return render_template("coordinator/club_form.html", form=form, club=club,
-                           kind_locked=kind_locked, kind_labels=dict(SECRET_KIND_CHOICES))
+                           kind_locked=kind_locked, kind_labels=SECRET_KIND_LABELS)
 
 
 @bp.route("/cluburi/<int:club_id>/bibliotecari", methods=["GET", "POST"])
@@ -146,7 +148,7 @@ def club_librarians(club_id: int):
     in_scope = service.librarians_in_scope(current_user)
     others = [lib for lib in club.librarians if lib not in in_scope]
     form = ClubLibrariansForm()
-    form.librarian_ids.choices = [(str(lib.id), lib.label) for lib in in_scope]
+    form.librarian_ids.choices = [option(str(lib.id), lib.label) for lib in in_scope]
     if request.method == "GET":
         form.librarian_ids.data = [str(lib.id) for lib in club.librarians if lib in in_scope]
     if form.validate_on_submit():
