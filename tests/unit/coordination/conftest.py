@@ -8,25 +8,6 @@ session_version, exactly as a real login would.
 import pytest
 from codekids import db
 from codekids.accounts.models import User
-from flask import Flask
-
-
-def _placeholder_auth_routes(app: Flask) -> None:
-    """base.html links to auth routes; until accounts/views.py defines them, stand in."""
-    for endpoint, rule in (
-        ("auth.logout", "/iesire"),
-        ("auth.staff_login", "/autentificare"),
-        ("auth.child_start", "/copii"),
-        ("auth.accept_invitation", "/invitatie/<token>"),
-    ):
-        if endpoint not in app.view_functions:
-            app.add_url_rule(rule, endpoint, lambda **_: "")
-
-
-@pytest.fixture
-def app(app):
-    _placeholder_auth_routes(app)
-    return app
 
 
 @pytest.fixture

@@ -293,3 +293,28 @@ def test_reset_gives_a_new_temporary_password_or_link(app, client, world, login)
     assert client.post(f"/coordonare/bibliotecari/{world.librarian}/resetare",
                        data={"mode": "nonsense"}).status_code == 400
     assert client.get(f"/coordonare/bibliotecari/{world.librarian}/resetare").status_code == 405
+
+
+def test_a_new_librarian_logs_in_with_the_temporary_password_and_must_change_it(
+    app, client, world, login
+):
+    login(world.county_coordinator)
+    r = _new_librarian(app, client, world)
+    temp = re.search(r'id="temporary-password">([^<]+)<', r.get_data(as_text=True)).group(1)
+    fresh = app.test_client()
+    r = fresh.post("/autentificare", data={"username": "maria.pop", "password": temp})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/parola")
+
+
+def test_the_invitation_link_works_exactly_once(app, client, world, login):
+    login(world.county_coordinator)
+    r = _new_librarian(app, client, world, access="invitation")
+    link = re.search(r'id="invitation-link">([^<]+)<', r.get_data(as_text=True)).group(1)
+    path = link.removeprefix("http://localhost")
+    fresh = app.test_client()
+    assert fresh.get(path).status_code == 200
+    r = fresh.post(path, data={"new_password": "a-long-new-password",
+                               "confirm_password": "a-long-new-password"})
+    assert r.status_code == 302
+    assert fresh.get("/cluburi/").status_code == 200  # logged in as the new librarian
+    assert app.test_client().get(path).status_code == 404
