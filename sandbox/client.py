@@ -1,0 +1,314 @@
+"""The site's side of the sandbox: ``Sandbox`` starts and talks to the fork server.
+
+One ``Sandbox`` may be shared by the threads of a web process: requests are
+written under a lock and a reader thread hands each answer to the thread
+waiting for it. If the server dies, every run in flight is answered with an
+error at once (never left hanging) and the next run starts a new server.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+from .result import ErrorInfo, Limits, RunResult
+
+HEADER = struct.Struct("!I")
+START_TIMEOUT = 30.0
+# How long past its own wall limit a caller waits before declaring the
+# server broken (queueing behind other runs included).
+ANSWER_GRACE = 60.0
+
+_BOOT = (
+    "import sys\n"
+    "sys.path.extend({paths!r})\n"
+    "from sandbox.server import main\n"
+    "main(sys.argv[1])\n"
+)
+
+
+def _package_paths() -> list[str]:
+    """Directories the server needs on sys.path: only ours and RestrictedPython's."""
+    import RestrictedPython
+
+    paths = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+    paths.append(os.path.dirname(os.path.dirname(os.path.abspath(RestrictedPython.__file__))))
+    try:
+        import pyseccomp
+
+        paths.append(os.path.dirname(os.path.abspath(pyseccomp.__file__)))
+    except Exception:  # noqa: BLE001, S110 - optional wall, reported absent
+        pass
+    return list(dict.fromkeys(paths))
+
+
+def _sandbox_error(message: str) -> RunResult:
+    return RunResult(
+        status="error",
+        error=ErrorInfo(type="SandboxError", message=message, line=None, column=None),
+    )
+
+
+class _Pending:
+    __slots__ = ("event", "result", "generation")
+
+    def __init__(self, generation):
+        self.event = threading.Event()
+        self.result = None
+        self.generation = generation
+
+
+class Sandbox:
+    """Runs children's programs. ``with Sandbox() as sb: sb.run(source)``."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        pool_size: int | None = None,
+        walls: dict | None = None,
+        allow_raw: bool = False,
+        debug: bool = False,
+    ):
+        self.limits = limits or Limits()
+        self.pool_size = pool_size or os.cpu_count() or 1
+        self._wanted_walls = dict(walls or {})
+        self._allow_raw = allow_raw
+        self._debug = debug
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._proc: subprocess.Popen | None = None
+        self._generation = 0
+        self._alive = False
+        self._closed = False
+        self.walls: dict = {}
+        self.server_pid: int | None = None
+        self.restarts = -1
+
+    # -- life cycle ----------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        with self._lock:
+            self._closed = False
+            if not self._alive:
+                self._spawn()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            proc = self._proc
+            self._proc = None
+            self._alive = False
+        if proc is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+    def _spawn(self) -> None:
+        """Start a fork server (caller holds the lock)."""
+        config = {
+            "pool_size": self.pool_size,
+            "allow_raw": self._allow_raw,
+            "debug": self._debug,
+            "walls": self._wanted_walls,
+        }
+        root = tempfile.mkdtemp(prefix="sandbox-root-")
+        config["chroot"] = root
+        boot = _BOOT.format(paths=_package_paths())
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", "-c", boot, json.dumps(config)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None if self._debug else subprocess.DEVNULL,
+                env={},  # the server holds none of the site's settings or secrets
+                cwd="/",
+                close_fds=True,
+                start_new_session=True,
+            )
+            hello = self._read_frame(proc.stdout.fileno())
+        finally:
+            # The server is chrooted into this empty directory; once deleted,
+            # nothing can ever be created inside it.
+            shutil.rmtree(root, ignore_errors=True)
+        if not hello or not hello.get("hello"):
+            proc.kill()
+            proc.wait()
+            raise RuntimeError("the sandbox fork server failed to start")
+        self._proc = proc
+        self._generation += 1
+        self._alive = True
+        self.walls = hello["walls"]
+        self.server_pid = hello["pid"]
+        self.restarts += 1
+        reader = threading.Thread(
+            target=self._reader, args=(proc, self._generation), name="sandbox-reader", daemon=True
+        )
+        reader.start()
+
+    @staticmethod
+    def _read_frame(fd):
+        def exact(n):
+            buf = bytearray()
+            while len(buf) < n:
+                chunk = os.read(fd, n - len(buf))
+                if not chunk:
+                    return None
+                buf += chunk
+            return bytes(buf)
+
+        head = exact(4)
+        if head is None:
+            return None
+        body = exact(HEADER.unpack(head)[0])
+        return None if body is None else json.loads(body)
+
+    def _reader(self, proc, generation) -> None:
+        fd = proc.stdout.fileno()
+        try:
+            while True:
+                message = self._read_frame(fd)
+                if message is None:
+                    break
+                with self._lock:
+                    pending = self._pending.pop(message.get("id"), None)
+                if pending is not None:
+                    pending.result = RunResult.from_dict(message)
+                    pending.event.set()
+        except (OSError, ValueError):
+            pass
+        # The server is gone: answer every run it had, start afresh next time.
+        with self._lock:
+            if self._generation == generation:
+                self._alive = False
+            lost = [(i, p) for i, p in self._pending.items() if p.generation == generation]
+            for i, _ in lost:
+                del self._pending[i]
+        for _, p in lost:
+            p.result = _sandbox_error("the sandbox stopped while this program was running")
+            p.event.set()
+        try:
+            proc.kill()
+        except OSError:
+            pass
+        proc.wait()
+
+    def kill_server(self) -> None:
+        """For tests and operators: kill the fork server as a crash would."""
+        with self._lock:
+            proc = self._proc
+        if proc is not None:
+            proc.kill()
+
+    # -- running -------------------------------------------------------------
+    def _submit(self, requests: list[dict]) -> list[_Pending]:
+        data = bytearray()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this Sandbox is closed")
+            if not self._alive:
+                self._spawn()
+            pendings = []
+            for req in requests:
+                req["id"] = next(self._ids)
+                p = _Pending(self._generation)
+                self._pending[req["id"]] = p
+                pendings.append(p)
+                body = json.dumps(req).encode()
+                data += HEADER.pack(len(body)) + body
+            try:
+                self._proc.stdin.write(data)
+                self._proc.stdin.flush()
+            except (OSError, ValueError):
+                pass  # the reader thread sees the death and answers these runs
+        return pendings
+
+    def _wait(self, pendings: list[_Pending], limits: Limits) -> list[RunResult]:
+        results = []
+        for p in pendings:
+            if not p.event.wait(limits.wall_seconds * len(pendings) + ANSWER_GRACE):
+                results.append(_sandbox_error("the sandbox did not answer in time"))
+                self.kill_server()
+            else:
+                results.append(p.result)
+        return results
+
+    def _request(self, source, stdin, limits, call=None, raw=False) -> dict:
+        if not isinstance(source, str):
+            raise TypeError("source must be a str")
+        if not isinstance(stdin, str):
+            raise TypeError("stdin must be a str")
+        req = {"source": source, "stdin": stdin, "limits": limits.to_dict()}
+        if call is not None:
+            req["call"] = call
+        if raw:
+            req["raw"] = True
+        return req
+
+    def _too_large(self, source: str, limits: Limits) -> RunResult | None:
+        if len(source.encode("utf-8", "surrogatepass")) > limits.source_bytes:
+            return RunResult(
+                status="refused",
+                error=ErrorInfo(
+                    type="Refused",
+                    message="the program is longer than the allowed size",
+                    line=None,
+                    column=None,
+                    reason="source_too_large",
+                    name=None,
+                ),
+            )
+        return None
+
+    def run(self, source: str, stdin: str = "", limits: Limits | None = None) -> RunResult:
+        return self.run_many(source, [stdin], limits)[0]
+
+    def run_many(self, source: str, stdins, limits: Limits | None = None) -> list[RunResult]:
+        """One isolated process per input, spread over the pool's slots."""
+        limits = limits or self.limits
+        stdins = list(stdins)
+        refused = self._too_large(source, limits)
+        if refused is not None:
+            return [refused for _ in stdins]
+        requests = [self._request(source, s, limits) for s in stdins]
+        return self._wait(self._submit(requests), limits)
+
+    def call(self, source: str, function_name: str, args, limits: Limits | None = None) -> RunResult:
+        """Run the program, then call ``function_name(*args)``; the JSON-able
+        return value lands in ``RunResult.value``."""
+        limits = limits or self.limits
+        args = json.loads(json.dumps(list(args)))  # only JSON-able arguments cross
+        refused = self._too_large(source, limits)
+        if refused is not None:
+            return refused
+        req = self._request(source, "", limits, call={"function": str(function_name), "args": args})
+        return self._wait(self._submit([req]), limits)[0]
+
+    def run_unrestricted(self, source: str, stdin: str = "", limits: Limits | None = None) -> RunResult:
+        """Run raw Python through the process layer alone (RestrictedPython
+        bypassed). Only for tests of the lower walls and ``doctor``; refused
+        unless the Sandbox was made with ``allow_raw=True``."""
+        limits = limits or self.limits
+        req = self._request(source, stdin, limits, raw=True)
+        return self._wait(self._submit([req]), limits)[0]

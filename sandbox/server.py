@@ -1,0 +1,535 @@
+"""Layer 2, the process: the fork server and the life of one child.
+
+The server is started by ``sandbox.client`` as ``python -I -S`` with an empty
+environment; it imports only this package's runtime and RestrictedPython,
+warms them up, raises the host walls, then forks one child per run. It never
+sees the site's configuration, secrets or database connections.
+
+Protocol (both directions): 4-byte big-endian length + JSON. The client sends
+requests ``{"id", "source", "stdin", "limits", "call", "raw"}`` and receives
+one result per request (``{"id", "status", "stdout", ...}``), in completion
+order. At start the server sends ``{"hello": ..., "walls": ...}``.
+
+A child, right after ``fork``: starts its own session, keeps only its two
+pipes (stdout, results) and /dev/null, sets its rlimits, drops to the
+unprivileged uid of its pool slot, cannot gain privileges, loads the child
+seccomp filter, dies with the server, arms a CPU timer, and only then compiles
+the program (a hostile source can exhaust the compiler). Frames on the result
+pipe: ``C`` + marshalled code (sent before any child code runs, so the server
+may cache it for the next run of the same source) and ``R`` + JSON verdict.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import marshal
+import math
+import os
+import resource
+import selectors
+import signal
+import struct
+import sys
+import time
+from collections import OrderedDict, deque
+
+from . import policy, runtime, walls
+
+HEADER = struct.Struct("!I")
+MAX_REQUEST = 8 * 1024 * 1024
+MAX_RESULT_FRAME = 16 * 1024 * 1024
+CODE_CACHE_ENTRIES = 512
+CHILD_STDOUT, CHILD_RESULTS = 1, 3
+UID_BASE = 61000
+EXIT_SETUP_FAILED = 71
+
+
+def _read_exact(fd, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = os.read(fd, n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+class Job:
+    __slots__ = (
+        "req", "pid", "pidfd", "out_fd", "res_fd", "out", "res", "start", "deadline",
+        "slot", "killed", "cache_key", "had_code",
+    )
+
+    def __init__(self, req):
+        self.req = req
+        self.out = bytearray()
+        self.res = bytearray()
+        self.killed = None
+        self.pid = self.pidfd = self.out_fd = self.res_fd = None
+
+
+# ---------------------------------------------------------------------------
+# The child
+
+
+_PROFILE = []
+
+
+class _Child:
+    """Owns the verdict of the one run in this child process."""
+
+    state = None
+    res_fd = CHILD_RESULTS
+    cpu_limit = 2.0
+
+    @classmethod
+    def finish(cls, result: dict):
+        _PROFILE.append(time.perf_counter())
+        result["profile"] = [round((b - a) * 1000, 3) for a, b in zip(_PROFILE, _PROFILE[1:])] + [resource.getrusage(resource.RUSAGE_SELF).ru_minflt]
+        try:
+            payload = json.dumps(result).encode()
+        except (TypeError, ValueError):
+            result["turtle"] = None
+            result["value"] = None
+            payload = json.dumps(result, default=repr).encode()
+        try:
+            _write_all(cls.res_fd, b"R" + HEADER.pack(len(payload)) + payload)
+        finally:
+            os._exit(0)
+
+    @classmethod
+    def stop(cls, state):
+        cls.finish(runtime.verdict(state, state.status_override, None))
+
+    @classmethod
+    def on_cpu_limit(cls, signum, frame):
+        error = {
+            "type": "TimeLimit",
+            "message": f"the program used more than {cls.cpu_limit:g} seconds of processor time",
+            "line": None,
+            "column": None,
+            "limit": "cpu",
+        }
+        state = cls.state or runtime.RunState()
+        result = runtime.verdict(state, "timeout", error)
+        result["status"], result["error"] = "timeout", error
+        cls.finish(result)
+
+
+def _emit_stdout(data: bytes):
+    _write_all(CHILD_STDOUT, data)
+
+
+def _child_setup(server, job, out_w, res_w):
+    limits = job.req["limits"]
+    os.setsid()
+    tmp = os.dup(res_w)
+    os.dup2(out_w, CHILD_STDOUT)
+    os.dup2(tmp, CHILD_RESULTS)
+    os.dup2(server.devnull, 0)
+    os.dup2(server.devnull, 2)
+    os.closerange(CHILD_RESULTS + 1, server.max_fd)
+    cpu = float(limits["cpu_seconds"])
+    hard_cpu = math.ceil(cpu) + 1
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    setr = resource.setrlimit
+    setr(resource.RLIMIT_CPU, (hard_cpu, hard_cpu))
+    setr(resource.RLIMIT_AS, (mem, mem))
+    setr(resource.RLIMIT_FSIZE, (0, 0))
+    setr(resource.RLIMIT_CORE, (0, 0))
+    setr(resource.RLIMIT_NOFILE, (8, 8))
+    setr(resource.RLIMIT_MEMLOCK, (0, 0))
+    setr(resource.RLIMIT_MSGQUEUE, (0, 0))
+    if server.drop_uid:
+        uid = UID_BASE + job.slot
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    setr(resource.RLIMIT_NPROC, (0, 0))
+    if not server.child_walls.no_new_privs():
+        os._exit(EXIT_SETUP_FAILED)
+    if server.child_walls.filter is not None and not server.child_walls.load_filter():
+        os._exit(EXIT_SETUP_FAILED)
+    server.child_walls.parent_death_kill(signal.SIGKILL)
+    if os.getppid() != server.pid:  # the server died before we could notice
+        os._exit(EXIT_SETUP_FAILED)
+    _Child.cpu_limit = cpu
+    signal.signal(signal.SIGPROF, _Child.on_cpu_limit)
+    signal.setitimer(signal.ITIMER_PROF, cpu)
+
+
+def _child_run(server, job):
+    req = job.req
+    limits = req["limits"]
+    if req.get("raw"):
+        _child_run_raw(req)
+    state = runtime.RunState(
+        req.get("stdin", ""),
+        output_limit=int(limits["output_bytes"]),
+        write=_emit_stdout,
+        stop=_Child.stop,
+        max_segments=int(limits.get("max_turtle_segments", 50_000)),
+        seed=limits.get("random_seed", 0),
+    )
+    _Child.state = state
+    source = req["source"]
+    code_bytes = req.get("code")
+    if code_bytes is not None:
+        code = marshal.loads(code_bytes)
+    else:
+        if len(source.encode("utf-8", "surrogatepass")) > int(limits["source_bytes"]):
+            _Child.finish(runtime.refusal_verdict(state, policy.Refusal(
+                "source_too_large", policy.REASONS["source_too_large"])))
+        try:
+            code = policy.compile_program(source, server.module_names)
+        except policy.CompileRefused as exc:
+            _Child.finish(runtime.refusal_verdict(state, exc.refusal))
+        except (SyntaxError, ValueError) as exc:  # ValueError: null bytes in source
+            if not isinstance(exc, SyntaxError):
+                exc = SyntaxError(str(exc), (policy.FILENAME, None, None, None))
+            _Child.finish(runtime.verdict(state, "error", runtime.error_from_exception(exc)))
+        # Sent before any child code runs: safe for the server to cache.
+        blob = marshal.dumps(code)
+        _write_all(CHILD_RESULTS, b"C" + HEADER.pack(len(blob)) + blob)
+    _PROFILE.append(time.perf_counter())
+    _Child.finish(runtime.run_code(code, state, req.get("call")))
+
+
+def _child_run_raw(req):
+    """Unrestricted Python through the process layer alone (tests and doctor)."""
+    import builtins
+    import io
+
+    sys.stdin = io.StringIO(req.get("stdin", ""))
+    sys.stdout = io.TextIOWrapper(io.FileIO(CHILD_STDOUT, "w", closefd=False), write_through=True)
+    status, error = "ok", None
+    try:
+        exec(compile(req["source"], "<raw>", "exec"), {"__builtins__": builtins, "__name__": "__main__"})  # noqa: S102
+    except BaseException as exc:  # noqa: BLE001
+        status = "error"
+        error = {"type": type(exc).__name__, "message": str(exc), "line": None, "column": None}
+    _Child.finish({"status": status, "error": error, "value": None, "turtle": None,
+                   "stdout_truncated": False})
+
+
+# ---------------------------------------------------------------------------
+# The server
+
+
+class Server:
+    def __init__(self, config):
+        self.config = config
+        self.pid = os.getpid()
+        self.pool = max(1, int(config.get("pool_size") or os.cpu_count() or 1))
+        self.allow_raw = bool(config.get("allow_raw"))
+        os.environ.clear()  # started with env={}; drop what CPython itself added
+        self.ctl_in = os.dup(0)
+        self.ctl_out = os.dup(1)
+        self.devnull = os.open("/dev/null", os.O_RDWR)
+        os.dup2(self.devnull, 0)
+        os.dup2(self.devnull, 1)
+        if not config.get("debug"):
+            os.dup2(self.devnull, 2)
+        self.max_fd = 1 << 16
+        self.module_names = runtime.module_names()
+        self.drop_uid = os.geteuid() == 0 and config.get("walls", {}).get("uid", True)
+        want = config.get("walls", {})
+        self.child_walls = walls.ChildWalls(use_seccomp=want.get("seccomp", True))
+        self._warm_up()
+        if self.allow_raw:
+            # Raw runs exist to test the walls below the language policy: have
+            # the modules an escaped program would use already imported, so a
+            # failing attempt shows a wall and not a missing file in the chroot.
+            import socket  # noqa: F401
+        self.walls = walls.raise_server_walls(config.get("chroot"), want)
+        self.walls["seccomp_child"] = self.child_walls.filter is not None and self.walls["seccomp"]
+        if not self.walls["seccomp"]:
+            self.child_walls.filter = None
+            self.walls["seccomp_child"] = False
+        self.walls["uid"] = bool(self.drop_uid)
+        self.free_slots = list(range(self.pool))
+        self.pending = deque()
+        self.jobs = {}
+        self.code_cache = OrderedDict()
+        self.sel = selectors.DefaultSelector()
+        self.ctl_buf = bytearray()
+
+    def _warm_up(self):
+        """Run a representative program once so lazily-loaded code is loaded
+        before the walls go up and before children are forked."""
+        src = (
+            "import math, random, string, turtle\n"
+            "class A:\n    def __init__(self):\n        self.n = 0\n"
+            "a = A()\na.n += 1\nd = {'k': 1}\nd['k'] += 1\n"
+            "print('{} {:>3} {!r}'.format(1, 2, 'x'), '%d' % 3, f'{a.n:05.2f}')\n"
+            "print(sorted(zip([2, 1], 'ab')), tuple(reversed([1])), math.sqrt(2), random.random())\n"
+            "turtle.forward(10)\nturtle.circle(5)\n"
+            "try:\n    int('x')\nexcept ValueError as e:\n    print(e)\n"
+            "x = input()\n"
+        )
+        state = runtime.RunState("", write=lambda b: None)
+        runtime.run_code(policy.compile_program(src, self.module_names), state)
+        for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "idna", "cp1252"):
+            "x".encode(encoding)
+        json.loads(json.dumps({"a": [1, 2.5, None, "é"]}))
+        gc.collect()
+        gc.freeze()  # forked children then do not dirty the server's pages
+
+    # -- wire ----------------------------------------------------------------
+    def send(self, message: dict):
+        data = json.dumps(message).encode()
+        _write_all(self.ctl_out, HEADER.pack(len(data)) + data)
+
+    def serve(self):
+        self.send({"hello": True, "pid": self.pid, "walls": self.walls, "pool": self.pool})
+        os.set_blocking(self.ctl_in, False)
+        self.sel.register(self.ctl_in, selectors.EVENT_READ, ("ctl", None))
+        while True:
+            timeout = None
+            if self.jobs:
+                nearest = min(j.deadline for j in self.jobs.values())
+                timeout = max(0.0, nearest - time.monotonic())
+            for key, _ in self.sel.select(timeout):
+                kind, job = key.data
+                if kind == "ctl":
+                    if not self._read_control():
+                        self._shutdown()
+                        return
+                elif kind == "pid":
+                    self._reap(job)
+                else:
+                    self._read_pipe(job, kind)
+            now = time.monotonic()
+            for job in list(self.jobs.values()):
+                if job.killed is None and now >= job.deadline:
+                    self._kill(job, "wall")
+            while self.pending and self.free_slots:
+                self._start(self.pending.popleft())
+
+    def _read_control(self) -> bool:
+        try:
+            chunk = os.read(self.ctl_in, 1 << 20)
+        except BlockingIOError:
+            return True
+        if not chunk:
+            return False
+        self.ctl_buf += chunk
+        while len(self.ctl_buf) >= 4:
+            (n,) = HEADER.unpack_from(self.ctl_buf)
+            if n > MAX_REQUEST:
+                return False
+            if len(self.ctl_buf) < 4 + n:
+                break
+            req = json.loads(bytes(self.ctl_buf[4 : 4 + n]))
+            del self.ctl_buf[: 4 + n]
+            if req.get("raw") and not self.allow_raw:
+                self.send({"id": req.get("id"), "status": "error", "stdout": "",
+                           "error": {"type": "SandboxError", "message": "raw runs are not enabled"}})
+                continue
+            self.pending.append(req)
+        return True
+
+    def _start(self, req):
+        job = Job(req)
+        job.slot = self.free_slots.pop()
+        if not req.get("raw"):
+            job.cache_key = req["source"]
+            cached = self.code_cache.get(job.cache_key)
+            if cached is not None:
+                self.code_cache.move_to_end(job.cache_key)
+                req["code"] = cached
+        else:
+            job.cache_key = None
+        job.had_code = "code" in req
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        res_r, res_w = os.pipe2(os.O_CLOEXEC)
+        job.start = time.monotonic()
+        job.deadline = job.start + float(req["limits"]["wall_seconds"])
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                _PROFILE.append(time.perf_counter())
+                _child_setup(self, job, out_w, res_w)
+                _PROFILE.append(time.perf_counter())
+                _child_run(self, job)
+            except BaseException:  # noqa: BLE001 - a child never returns into the server loop
+                pass
+            os._exit(EXIT_SETUP_FAILED)
+        os.close(out_w)
+        os.close(res_w)
+        job.pid = pid
+        job.out_fd, job.res_fd = out_r, res_r
+        os.set_blocking(out_r, False)
+        os.set_blocking(res_r, False)
+        job.pidfd = os.pidfd_open(pid)
+        self.jobs[pid] = job
+        self.sel.register(out_r, selectors.EVENT_READ, ("out", job))
+        self.sel.register(res_r, selectors.EVENT_READ, ("res", job))
+        self.sel.register(job.pidfd, selectors.EVENT_READ, ("pid", job))
+
+    def _kill(self, job, why):
+        job.killed = why
+        for target in (-job.pid, job.pid):
+            try:
+                os.kill(target, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def _read_pipe(self, job, kind, draining=False):
+        fd = job.out_fd if kind == "out" else job.res_fd
+        if fd is None:
+            return
+        while True:
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not data:
+                self.sel.unregister(fd)
+                os.close(fd)
+                if kind == "out":
+                    job.out_fd = None
+                else:
+                    job.res_fd = None
+                return
+            if kind == "out":
+                job.out += data
+                # A restricted child stops itself at the limit; this catches
+                # a child that escaped and floods the pipe.
+                if len(job.out) > int(job.req["limits"]["output_bytes"]) + 4096:
+                    del job.out[int(job.req["limits"]["output_bytes"]) + 4096 :]
+                    if job.killed is None:
+                        self._kill(job, "output")
+                    if not draining:
+                        return
+            else:
+                job.res += data
+                if len(job.res) > MAX_RESULT_FRAME and job.killed is None:
+                    self._kill(job, "result")
+                    return
+            if not draining:
+                return
+
+    def _reap(self, job):
+        _, status, usage = os.wait4(job.pid, 0)
+        self.sel.unregister(job.pidfd)
+        os.close(job.pidfd)
+        for kind in ("out", "res"):
+            self._read_pipe(job, kind, draining=True)
+            fd = job.out_fd if kind == "out" else job.res_fd
+            if fd is not None:  # something else still holds the pipe: stop listening
+                self.sel.unregister(fd)
+                os.close(fd)
+        del self.jobs[job.pid]
+        self.free_slots.append(job.slot)
+        wall_ms = (time.monotonic() - job.start) * 1000
+        cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+        try:
+            result = self._compose(job, status, cpu_ms)
+        except Exception as exc:  # noqa: BLE001 - a hostile child's frames must never kill the server
+            result = {"status": "error", "stdout": "", "error": {
+                "type": "SandboxError", "message": f"unreadable result from the child: {exc}"}}
+        result["id"] = job.req.get("id")
+        result["cpu_ms"] = round(cpu_ms, 3)
+        result["wall_ms"] = round(wall_ms, 3)
+        self.send(result)
+
+    def _frames(self, job):
+        data, frames, i = bytes(job.res), [], 0
+        while i + 5 <= len(data):
+            kind = data[i : i + 1]
+            (n,) = HEADER.unpack_from(data, i + 1)
+            if i + 5 + n > len(data):
+                break
+            frames.append((kind, data[i + 5 : i + 5 + n]))
+            i += 5 + n
+        return frames
+
+    def _compose(self, job, status, cpu_ms):
+        limits = job.req["limits"]
+        out_limit = int(limits["output_bytes"])
+        frames = self._frames(job)
+        # Only a first "C" frame is trusted: it is written before child code runs.
+        if frames and frames[0][0] == b"C":
+            if job.cache_key and not job.had_code:
+                self.code_cache[job.cache_key] = frames[0][1]
+                if len(self.code_cache) > CODE_CACHE_ENTRIES:
+                    self.code_cache.popitem(last=False)
+        verdict = None
+        for kind, payload in frames:
+            if kind == b"R":
+                verdict = json.loads(payload)
+                sys.stderr.write(f"PROFILE {verdict.get('profile')}\n")
+                break
+        stdout = bytes(job.out)
+        truncated = False
+        if len(stdout) > out_limit:
+            stdout, truncated = stdout[:out_limit], True
+        result = {
+            "status": "error",
+            "stdout": stdout.decode("utf-8", "replace"),
+            "stdout_truncated": truncated,
+            "error": None,
+            "value": None,
+            "turtle": None,
+        }
+        cpu_limit = float(limits["cpu_seconds"])
+        if job.killed == "wall":
+            result["status"] = "timeout"
+            result["error"] = {"type": "TimeLimit", "limit": "wall", "line": None, "column": None,
+                               "message": f"the program ran longer than {float(limits['wall_seconds']):g} seconds"}
+        elif job.killed == "output":
+            result["status"] = "output_limit"
+            result["stdout_truncated"] = True
+            result["error"] = {"type": "OutputLimit", "line": None, "column": None,
+                               "message": "the program printed more than the output limit"}
+        elif isinstance(verdict, dict) and verdict.get("status") in (
+            "ok", "error", "refused", "timeout", "memory", "output_limit"
+        ):
+            result.update(
+                status=verdict["status"],
+                error=verdict.get("error"),
+                value=verdict.get("value"),
+                turtle=verdict.get("turtle"),
+                stdout_truncated=bool(verdict.get("stdout_truncated")) or truncated,
+            )
+        elif os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit * 1000 * 0.95:
+                result["status"] = "timeout"
+                result["error"] = {"type": "TimeLimit", "limit": "cpu", "line": None, "column": None,
+                                   "message": f"the program used more than {cpu_limit:g} seconds of processor time"}
+            else:
+                try:
+                    name = signal.Signals(sig).name
+                except ValueError:
+                    name = str(sig)
+                result["error"] = {"type": "Crash", "signal": name, "line": None, "column": None,
+                                   "message": f"the program crashed the Python interpreter ({name})"}
+        else:
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+            result["error"] = {"type": "Crash", "exit_code": code, "line": None, "column": None,
+                               "message": "the program ended without giving a result"}
+        return result
+
+    def _shutdown(self):
+        for job in list(self.jobs.values()):
+            self._kill(job, "shutdown")
+        for job in list(self.jobs.values()):
+            try:
+                os.waitpid(job.pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def main(config_json: str):
+    server = Server(json.loads(config_json))
+    server.serve()

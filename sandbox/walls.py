@@ -1,0 +1,165 @@
+"""Layer 3, the host walls: raised once around the fork server (inherited by
+every child, free per run) plus a per-child seccomp filter loaded from a
+program compiled once in the server.
+
+Each wall is attempted, and what actually took effect is reported, never
+assumed: ``raise_server_walls`` returns a dict of wall -> bool/str that the
+server sends to the client at start (``python -m sandbox doctor`` shows it,
+and probes it with real attempts).
+
+* ``seccomp``: through pyseccomp (ctypes binding of libseccomp, the
+  maintained C library; Debian package ``libseccomp2``). Server filter: no
+  sockets, no exec, no ptrace/bpf/mount/namespaces/io_uring/keyrings. Child
+  filter adds: no fork/clone, no opening files for writing, no creating,
+  renaming, linking or deleting files, no changing owners or modes.
+* ``netns``: a network namespace of our own (only a down loopback).
+* ``chroot``: the server's root is an empty directory that the client deletes
+  after start, so a child that escaped the language policy finds no files.
+* ``uid``: children run as an unprivileged uid per pool slot (needs root), so
+  ``RLIMIT_NPROC=0`` really forbids new processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG = 1
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+SERVER_DENIED = (
+    "socket socketpair execve execveat ptrace process_vm_readv process_vm_writev bpf "
+    "perf_event_open userfaultfd keyctl add_key request_key mount umount2 pivot_root "
+    "unshare setns kexec_load kexec_file_load init_module finit_module delete_module "
+    "io_uring_setup io_uring_enter io_uring_register open_by_handle_at name_to_handle_at "
+    "swapon swapoff reboot acct quotactl syslog iopl ioperm lookup_dcookie vhangup "
+    "fanotify_init personality"
+).split()
+
+CHILD_DENIED = (
+    "fork vfork clone clone3 creat mkdir mkdirat rmdir unlink unlinkat rename renameat "
+    "renameat2 link linkat symlink symlinkat chmod fchmod fchmodat chown fchown lchown "
+    "fchownat truncate mknod mknodat utime utimes utimensat futimesat setxattr lsetxattr "
+    "fsetxattr removexattr lremovexattr fremovexattr memfd_create openat2 chroot "
+    "setuid setgid setreuid setregid setresuid setresgid setgroups kill tkill"
+).split()
+
+_WRITE_FLAGS = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC, os.O_APPEND)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _seccomp():
+    try:
+        import pyseccomp  # noqa: PLC0415 - optional: the wall is reported absent without it
+
+        return pyseccomp
+    except Exception:  # noqa: BLE001 - ImportError, or OSError when libseccomp is missing
+        return None
+
+
+def _deny_all(sc, flt, names, err=errno.EPERM):
+    for name in names:
+        try:
+            flt.add_rule(sc.ERRNO(err), name)
+        except (OSError, ValueError, RuntimeError):
+            pass  # unknown on this architecture
+
+
+def _child_filter_program():
+    """Compile the per-child filter once; return (prog struct, keepalive)."""
+    sc = _seccomp()
+    if sc is None:
+        return None
+    flt = sc.SyscallFilter(sc.ALLOW)
+    _deny_all(sc, flt, CHILD_DENIED)
+    # openat2 is denied with ENOSYS so libc falls back to openat, checked here.
+    for syscall, arg in (("open", 1), ("openat", 2)):
+        for flag in _WRITE_FLAGS:
+            flt.add_rule(sc.ERRNO(errno.EACCES), syscall, sc.Arg(arg, sc.MASKED_EQ, flag, flag))
+    r, w = os.pipe()
+    with os.fdopen(w, "wb") as wf:
+        flt.export_bpf(wf)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    program = b"".join(chunks)
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.addressof(buf))
+    return prog, buf
+
+
+class ChildWalls:
+    """Per-child setup, prepared in the server so that a fork pays little."""
+
+    def __init__(self, use_seccomp: bool):
+        self.filter = _child_filter_program() if use_seccomp else None
+
+    def no_new_privs(self) -> bool:
+        return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+
+    def parent_death_kill(self, signal_number: int) -> None:
+        _libc.prctl(PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
+
+    def load_filter(self) -> bool:
+        if self.filter is None:
+            return False
+        prog, _buf = self.filter
+        return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0
+
+
+def _write_file(path, text):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def raise_server_walls(chroot_dir: str | None, want: dict) -> dict:
+    """Raise what the kernel allows around the server. Returns what is active."""
+    active = {"root": os.geteuid() == 0, "netns": False, "userns": False, "chroot": False, "seccomp": False}
+    uid, gid = os.geteuid(), os.getegid()
+    if want.get("netns", True):
+        if uid == 0:
+            active["netns"] = _libc.unshare(CLONE_NEWNET) == 0
+        elif _libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+            # Unprivileged: map ourselves to root of a user namespace of our own.
+            try:
+                _write_file("/proc/self/setgroups", "deny")
+                _write_file("/proc/self/uid_map", f"0 {uid} 1")
+                _write_file("/proc/self/gid_map", f"0 {gid} 1")
+                active["userns"] = active["netns"] = True
+            except OSError:
+                active["netns"] = True
+    if chroot_dir and want.get("chroot", True):
+        try:
+            os.chroot(chroot_dir)
+            os.chdir("/")
+            active["chroot"] = True
+        except OSError:
+            pass
+    if want.get("seccomp", True):
+        sc = _seccomp()
+        if sc is not None:
+            try:
+                flt = sc.SyscallFilter(sc.ALLOW)
+                _deny_all(sc, flt, SERVER_DENIED)
+                flt.load()
+                active["seccomp"] = True
+            except (OSError, RuntimeError, ValueError):
+                active["seccomp"] = False
+    return active
