@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from codekids import db, security_policy
 from codekids.db import utcnow
 
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS
     (directly, or through a trusted proxy: see CODEKIDS_TRUSTED_PROXIES), and
