@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from codekids import create_app, db, migrate
-from codekids.db import make_engine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from codekids import create_app, db, migrate
+from codekids.db import make_engine
 
 POSTGRES_URL = os.environ.get("CODEKIDS_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
@@ -132,11 +133,12 @@ class World:
 
 
 def build_world(app) -> World:
+    from sqlalchemy import select
+
     from codekids.accounts import passwords
     from codekids.accounts.models import COORDINATOR, LIBRARIAN
     from codekids.clubs import service as clubs
     from codekids.clubs.models import County
-    from sqlalchemy import select
 
     w = World()
     with app.app_context():

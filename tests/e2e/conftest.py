@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from codekids import create_app, db, migrate
-from codekids.cli import DemoLogins, seed_demo
 from werkzeug.serving import make_server
 
+from codekids import create_app, db, migrate
+from codekids.cli import DemoLogins, seed_demo
 from tests.conftest import FAST_HASHING
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 import pytest
+from sqlalchemy import func, select
+
 from codekids import cli, db
 from codekids.accounts import passwords
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
 from codekids.clubs.models import Club
-from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,10 @@ import os
 import stat
 
 import pytest
+from sqlalchemy import text
+
 from codekids import create_app
 from codekids.settings import Settings, SettingsError
-from sqlalchemy import text
 
 INT_SETTINGS = [
     "CODEKIDS_IDLE_LOGOUT_MINUTES",

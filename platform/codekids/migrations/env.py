@@ -1,8 +1,9 @@
 """Alembic environment: runs against the connection or URL codekids.migrate hands over."""
 
 from alembic import context
-from codekids.models import Base
 from sqlalchemy import create_engine
+
+from codekids.models import Base
 
 config = context.config
 target_metadata = Base.metadata

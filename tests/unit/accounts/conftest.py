@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+
 from codekids import db
 from codekids.accounts.models import User
 

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from codekids.accounts.secrets import PICTURES
 
 PICTURE_DIR = Path(__file__).resolve().parents[3] / "static" / "pictures"

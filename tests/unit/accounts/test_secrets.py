@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from codekids.accounts import secrets
 
 

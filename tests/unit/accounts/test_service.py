@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
+
 from codekids import db
 from codekids.accounts import service
 from codekids.accounts.models import LoginAttempt, User
 from codekids.accounts.secrets import ChildSecret
 from codekids.clubs import service as clubs
 from codekids.clubs.models import Club
-from sqlalchemy import func, select
 
 from .conftest import STAFF_PASSWORD, child_secret
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+
 from codekids import db
 from codekids.accounts import secrets as child_secrets
 from codekids.accounts import service
@@ -139,8 +140,9 @@ def test_a_tampered_sequence_starts_again_and_costs_no_attempt(app, client, worl
         assert hidden_sequence(html) == "tree"
     with app.app_context():
         assert service.user_lock(db.session.get(User, world.children[0])) is None
-        from codekids.accounts.models import LoginAttempt
         from sqlalchemy import func, select
+
+        from codekids.accounts.models import LoginAttempt
 
         assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
 

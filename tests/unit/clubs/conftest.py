@@ -6,6 +6,7 @@ session_version, exactly as a real login would.
 """
 
 import pytest
+
 from codekids import db
 from codekids.accounts.models import User
 

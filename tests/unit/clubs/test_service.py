@@ -3,13 +3,14 @@
 import unicodedata
 
 import pytest
+from sqlalchemy import func, select
+
 from codekids import db
 from codekids.accounts import passwords
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, LIBRARIAN, User
 from codekids.clubs import service
 from codekids.clubs.models import Club, County
-from sqlalchemy import func, select
 
 
 def _children_count(club_id: int) -> int:

@@ -3,13 +3,14 @@
 import re
 
 import pytest
+from sqlalchemy import func, select
+
 from codekids import db
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, LoginAttempt, User
 from codekids.clubs import service
 from codekids.clubs.models import Club
 from codekids.db import utcnow
-from sqlalchemy import func, select
 
 
 def child_secret(app, child_id):

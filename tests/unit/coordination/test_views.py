@@ -2,13 +2,14 @@
 
 import re
 
+from sqlalchemy import func, select
+
 from codekids import db
 from codekids.accounts import passwords
 from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
 from codekids.clubs import service
 from codekids.clubs.models import Club, County
-from sqlalchemy import func, select
 
 
 def _county_id(app, code):
