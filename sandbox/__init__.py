@@ -11,7 +11,11 @@ See README.md in this folder for the layers, the refusal reasons and the
 turtle recording format.
 """
 
-__all__ = ["Sandbox", "Limits", "RunResult", "ErrorInfo"]
+__all__ = ["Sandbox", "Limits", "RunResult", "ErrorInfo", "RANDOM_SEED"]
+
+# Every run's ``random`` starts as CPython's does after ``random.seed(0)``
+# (``Limits.random_seed`` changes it per call), so grading is repeatable.
+RANDOM_SEED = 0
 
 
 def __getattr__(name):

@@ -27,10 +27,7 @@ START_TIMEOUT = 30.0
 ANSWER_GRACE = 60.0
 
 _BOOT = (
-    "import sys\n"
-    "sys.path.extend({paths!r})\n"
-    "from sandbox.server import main\n"
-    "main(sys.argv[1])\n"
+    "import sys\nsys.path.extend({paths!r})\nfrom sandbox.server import main\nmain(sys.argv[1])\n"
 )
 
 
@@ -294,7 +291,9 @@ class Sandbox:
         requests = [self._request(source, s, limits) for s in stdins]
         return self._wait(self._submit(requests), limits)
 
-    def call(self, source: str, function_name: str, args, limits: Limits | None = None) -> RunResult:
+    def call(
+        self, source: str, function_name: str, args, limits: Limits | None = None
+    ) -> RunResult:
         """Run the program, then call ``function_name(*args)``; the JSON-able
         return value lands in ``RunResult.value``."""
         limits = limits or self.limits
@@ -305,7 +304,9 @@ class Sandbox:
         req = self._request(source, "", limits, call={"function": str(function_name), "args": args})
         return self._wait(self._submit([req]), limits)[0]
 
-    def run_unrestricted(self, source: str, stdin: str = "", limits: Limits | None = None) -> RunResult:
+    def run_unrestricted(
+        self, source: str, stdin: str = "", limits: Limits | None = None
+    ) -> RunResult:
         """Run raw Python through the process layer alone (RestrictedPython
         bypassed). Only for tests of the lower walls and ``doctor``; refused
         unless the Sandbox was made with ``allow_raw=True``."""

@@ -49,6 +49,11 @@ ALLOWED_DUNDER_METHODS = frozenset(
     ).split()
 )
 
+# Dunder attributes a program may *read*: the methods above (``super().__init__``,
+# ``Parent.__init__(self)``) and ``__name__`` (a str). All of them are methods
+# or strings; none leads to classes, frames, globals or code.
+READABLE_DUNDER_ATTRIBUTES = ALLOWED_DUNDER_METHODS | {"__name__"}
+
 # Builtins a child cannot use; naming them is refused at compile time (unless
 # the program binds the name itself, e.g. ``dir = "left"``).
 FORBIDDEN_BUILTINS = frozenset(
@@ -65,7 +70,7 @@ REASONS = {
     "syntax_not_allowed": "this kind of statement cannot be used here",
     "syntax_too_complex": "the program is too deeply nested or too long to compile",
     "source_too_large": "the program is longer than the allowed size",
-    "format_not_allowed": "format fields may not look up attributes or items",
+    "format_not_allowed": "format fields may not look up attributes",
     "type_creation_not_allowed": "classes must be made with the class statement",
 }
 
@@ -100,7 +105,11 @@ def _reason_for(info: str) -> str:
         return "attribute_not_allowed"
     if "imports are not allowed" in info or "import statements" in info:
         return "import_not_allowed"
-    if "invalid variable name" in info or "reserved name" in info or "calls are not allowed" in info:
+    if (
+        "invalid variable name" in info
+        or "reserved name" in info
+        or "calls are not allowed" in info
+    ):
         return "name_not_allowed"
     return "syntax_not_allowed"
 
@@ -137,7 +146,13 @@ class BeginnerPolicy(RestrictingNodeTransformer):
         self.errors.append(f"Line {getattr(node, 'lineno', None)}: {message}")
         col = getattr(node, "col_offset", None)
         self.refusals.append(
-            Refusal(reason, message, getattr(node, "lineno", None), None if col is None else col + 1, name)
+            Refusal(
+                reason,
+                message,
+                getattr(node, "lineno", None),
+                None if col is None else col + 1,
+                name,
+            )
         )
 
     def check_name(self, node, name, allow_magic_methods=False):
@@ -150,6 +165,17 @@ class BeginnerPolicy(RestrictingNodeTransformer):
         # ``print`` is our own streaming builtin: it may be used, but a child
         # may still not rebind it (FORBIDDEN_FUNC_NAMES keeps that rule).
         super().check_name(node, name, allow_magic_methods=False)
+
+    def visit_Attribute(self, node):
+        if node.attr in READABLE_DUNDER_ATTRIBUTES and isinstance(node.ctx, ast.Load):
+            node = self.node_contents_visit(node)
+            new_node = ast.Call(
+                func=ast.Name("_getattr_", ast.Load()),
+                args=[node.value, ast.Constant(node.attr)],
+                keywords=[],
+            )
+            return ast.copy_location(new_node, node)
+        return super().visit_Attribute(node)
 
     # -- print streams: no PrintCollector ----------------------------------
     def inject_print_collector(self, node, position=0):
@@ -198,7 +224,12 @@ class BeginnerPolicy(RestrictingNodeTransformer):
             self._check_attribute_name(target)
             call = ast.Call(
                 func=ast.Name("_inplace_attr_", ast.Load()),
-                args=[self.visit(target.value), ast.Constant(target.attr), ast.Constant(op), self.visit(node.value)],
+                args=[
+                    self.visit(target.value),
+                    ast.Constant(target.attr),
+                    ast.Constant(op),
+                    self.visit(node.value),
+                ],
                 keywords=[],
             )
         elif isinstance(target, ast.Subscript):
@@ -206,12 +237,20 @@ class BeginnerPolicy(RestrictingNodeTransformer):
             if isinstance(key, ast.Slice):
                 key = ast.Call(
                     func=ast.Name("slice", ast.Load()),
-                    args=[k if k is not None else ast.Constant(None) for k in (key.lower, key.upper, key.step)],
+                    args=[
+                        k if k is not None else ast.Constant(None)
+                        for k in (key.lower, key.upper, key.step)
+                    ],
                     keywords=[],
                 )
             call = ast.Call(
                 func=ast.Name("_inplace_item_", ast.Load()),
-                args=[self.visit(target.value), self.visit(key), ast.Constant(op), self.visit(node.value)],
+                args=[
+                    self.visit(target.value),
+                    self.visit(key),
+                    ast.Constant(op),
+                    self.visit(node.value),
+                ],
                 keywords=[],
             )
         else:  # pragma: no cover - the grammar allows nothing else
@@ -224,15 +263,22 @@ class BeginnerPolicy(RestrictingNodeTransformer):
 
     def _check_attribute_name(self, node):
         if node.attr.startswith("_") or node.attr.endswith("__roles__"):
-            self.error(node, f'"{node.attr}" is an invalid attribute name because it starts with "_".')
+            self.error(
+                node, f'"{node.attr}" is an invalid attribute name because it starts with "_".'
+            )
         elif node.attr in INSPECT_ATTRIBUTES:
-            self.error(node, f'"{node.attr}" is a restricted name, that is forbidden to access in RestrictedPython.')
+            self.error(
+                node,
+                f'"{node.attr}" is a restricted name, that is forbidden to access in RestrictedPython.',
+            )
 
     # -- imports ------------------------------------------------------------
     def _check_module(self, node, module):
         top = (module or "").split(".")[0]
         if module not in ALLOWED_MODULES:
-            self.refuse(node, "import_not_allowed", f'importing "{module}" is not allowed', top or module)
+            self.refuse(
+                node, "import_not_allowed", f'importing "{module}" is not allowed', top or module
+            )
             return False
         return True
 

@@ -32,7 +32,7 @@ import string as _string_mod
 import sys
 import types
 
-from .policy import FILENAME, REASONS, Refusal
+from .policy import FILENAME, READABLE_DUNDER_ATTRIBUTES, REASONS, Refusal
 from .turtle_recorder import Turtle, TurtleLimit, module_namespace, new_recording
 
 try:  # RestrictedPython's list of introspection attributes, refused by name
@@ -54,7 +54,9 @@ class Stop(BaseException):
 class RunState:
     """Everything one run owns: output, input, limits, its verdict so far."""
 
-    def __init__(self, stdin="", output_limit=65536, write=None, stop=None, max_segments=50_000, seed=0):
+    def __init__(
+        self, stdin="", output_limit=65536, write=None, stop=None, max_segments=50_000, seed=0
+    ):
         text = stdin.replace("\r\n", "\n").replace("\r", "\n")
         self.lines = text.splitlines(keepends=True)
         self.line_index = 0
@@ -210,14 +212,17 @@ def _make_module(state: RunState, name: str) -> SafeModule:
 
 _STATE: RunState  # the run in progress (one per child process)
 
-BLOCKED_TYPES = frozenset(
-    {types.ModuleType, types.FrameType, types.CodeType, types.TracebackType}
-)
+BLOCKED_TYPES = frozenset({types.ModuleType, types.FrameType, types.CodeType, types.TracebackType})
 _FORMAT_NAMES = frozenset({"format", "format_map"})
 
 
 def _check_format_string(fmt, depth=0):
-    """Refuse format fields that walk attributes or items: ``{0.x}``, ``{0[x]}``."""
+    """Refuse format fields that walk attributes: ``{0.x}``, ``{0[0].x}``.
+
+    Item lookups alone (``{p[0]}``, ``{d[nume]}``) stay allowed: the format
+    machinery does exactly what ``p[0]`` does in the program itself, where
+    ``_getitem_`` is a plain lookup; only attribute steps reach new objects.
+    """
     if depth > 4:
         return
     try:
@@ -228,13 +233,13 @@ def _check_format_string(fmt, depth=0):
         if field is not None:
             try:
                 _first, rest = _string.formatter_field_name_split(field)
-                walks = list(rest)
+                walks_attribute = any(is_attr for is_attr, _ in rest)
             except (ValueError, TypeError):
-                walks = []
-            if walks:
+                walks_attribute = False
+            if walks_attribute:
                 _STATE.refuse(
                     "format_not_allowed",
-                    f"the format field {{{field}}} looks up an attribute or an item",
+                    f"the format field {{{field}}} looks up an attribute",
                     field,
                 )
         if spec:
@@ -281,11 +286,13 @@ def _safe_format_attribute(name, value):
 def _getattr_(obj, name, *default):
     if type(name) is not str:
         raise TypeError("attribute name must be string")
-    if name[:1] == "_" or name in INSPECT_ATTRIBUTES:
+    if (name[:1] == "_" and name not in READABLE_DUNDER_ATTRIBUTES) or name in INSPECT_ATTRIBUTES:
         _STATE.refuse("attribute_not_allowed", f'"{name}" cannot be used here', name)
     if type(obj) in BLOCKED_TYPES:
         _STATE.refuse(
-            "attribute_not_allowed", f'attributes of {type(obj).__name__} objects cannot be used here', name
+            "attribute_not_allowed",
+            f"attributes of {type(obj).__name__} objects cannot be used here",
+            name,
         )
     if name in _FORMAT_NAMES:
         return _safe_format_attribute(name, getattr(obj, name, *default))
@@ -296,7 +303,9 @@ def _getattr_(obj, name, *default):
 
 def _write_(obj):
     if type(obj) in BLOCKED_TYPES or isinstance(obj, SafeModule):
-        _STATE.refuse("attribute_not_allowed", f"{type(obj).__name__} objects cannot be changed here")
+        _STATE.refuse(
+            "attribute_not_allowed", f"{type(obj).__name__} objects cannot be changed here"
+        )
     return obj
 
 
@@ -513,13 +522,21 @@ def verdict(state: RunState, status: str, error: dict | None, value=None) -> dic
         status, error = "refused", state.refusal.as_error()
     elif state.recording is not None and state.recording.over:
         status = "output_limit"
-        error = {"type": "OutputLimit", "message": "the drawing has too many lines",
-                 "line": None, "column": None}
+        error = {
+            "type": "OutputLimit",
+            "message": "the drawing has too many lines",
+            "line": None,
+            "column": None,
+        }
     elif state.status_override is not None:
         status = state.status_override
         if status == "output_limit":
-            error = {"type": "OutputLimit", "message": "the program printed more than the output limit",
-                     "line": None, "column": None}
+            error = {
+                "type": "OutputLimit",
+                "message": "the program printed more than the output limit",
+                "line": None,
+                "column": None,
+            }
     rec = state.recording
     turtle = rec.segments if rec is not None and rec.used else None
     return {

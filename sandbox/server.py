@@ -64,8 +64,19 @@ def _write_all(fd, data):
 
 class Job:
     __slots__ = (
-        "req", "pid", "pidfd", "out_fd", "res_fd", "out", "res", "start", "deadline",
-        "slot", "killed", "cache_key", "had_code",
+        "req",
+        "pid",
+        "pidfd",
+        "out_fd",
+        "res_fd",
+        "out",
+        "res",
+        "start",
+        "deadline",
+        "slot",
+        "killed",
+        "cache_key",
+        "had_code",
     )
 
     def __init__(self, req):
@@ -80,9 +91,6 @@ class Job:
 # The child
 
 
-_PROFILE = []
-
-
 class _Child:
     """Owns the verdict of the one run in this child process."""
 
@@ -92,8 +100,6 @@ class _Child:
 
     @classmethod
     def finish(cls, result: dict):
-        _PROFILE.append(time.perf_counter())
-        result["profile"] = [round((b - a) * 1000, 3) for a, b in zip(_PROFILE, _PROFILE[1:])] + [resource.getrusage(resource.RUSAGE_SELF).ru_minflt]
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError):
@@ -183,11 +189,16 @@ def _child_run(server, job):
     source = req["source"]
     code_bytes = req.get("code")
     if code_bytes is not None:
-        code = marshal.loads(code_bytes)
+        # Bytes this server got from an earlier child's compile step, before
+        # that child ran any program code (see _compose): not child-controlled.
+        code = marshal.loads(code_bytes)  # noqa: S302
     else:
         if len(source.encode("utf-8", "surrogatepass")) > int(limits["source_bytes"]):
-            _Child.finish(runtime.refusal_verdict(state, policy.Refusal(
-                "source_too_large", policy.REASONS["source_too_large"])))
+            _Child.finish(
+                runtime.refusal_verdict(
+                    state, policy.Refusal("source_too_large", policy.REASONS["source_too_large"])
+                )
+            )
         try:
             code = policy.compile_program(source, server.module_names)
         except policy.CompileRefused as exc:
@@ -199,7 +210,6 @@ def _child_run(server, job):
         # Sent before any child code runs: safe for the server to cache.
         blob = marshal.dumps(code)
         _write_all(CHILD_RESULTS, b"C" + HEADER.pack(len(blob)) + blob)
-    _PROFILE.append(time.perf_counter())
     _Child.finish(runtime.run_code(code, state, req.get("call")))
 
 
@@ -212,12 +222,14 @@ def _child_run_raw(req):
     sys.stdout = io.TextIOWrapper(io.FileIO(CHILD_STDOUT, "w", closefd=False), write_through=True)
     status, error = "ok", None
     try:
-        exec(compile(req["source"], "<raw>", "exec"), {"__builtins__": builtins, "__name__": "__main__"})  # noqa: S102
+        code = compile(req["source"], "<raw>", "exec")
+        exec(code, {"__builtins__": builtins, "__name__": "__main__"})  # noqa: S102
     except BaseException as exc:  # noqa: BLE001
         status = "error"
         error = {"type": type(exc).__name__, "message": str(exc), "line": None, "column": None}
-    _Child.finish({"status": status, "error": error, "value": None, "turtle": None,
-                   "stdout_truncated": False})
+    _Child.finish(
+        {"status": status, "error": error, "value": None, "turtle": None, "stdout_truncated": False}
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -331,8 +343,14 @@ class Server:
             req = json.loads(bytes(self.ctl_buf[4 : 4 + n]))
             del self.ctl_buf[: 4 + n]
             if req.get("raw") and not self.allow_raw:
-                self.send({"id": req.get("id"), "status": "error", "stdout": "",
-                           "error": {"type": "SandboxError", "message": "raw runs are not enabled"}})
+                self.send(
+                    {
+                        "id": req.get("id"),
+                        "status": "error",
+                        "stdout": "",
+                        "error": {"type": "SandboxError", "message": "raw runs are not enabled"},
+                    }
+                )
                 continue
             self.pending.append(req)
         return True
@@ -356,13 +374,10 @@ class Server:
         pid = os.fork()
         if pid == 0:  # the child
             try:
-                _PROFILE.append(time.perf_counter())
                 _child_setup(self, job, out_w, res_w)
-                _PROFILE.append(time.perf_counter())
                 _child_run(self, job)
-            except BaseException:  # noqa: BLE001 - a child never returns into the server loop
-                pass
-            os._exit(EXIT_SETUP_FAILED)
+            finally:  # a child never returns into the server loop
+                os._exit(EXIT_SETUP_FAILED)
         os.close(out_w)
         os.close(res_w)
         job.pid = pid
@@ -435,8 +450,14 @@ class Server:
         try:
             result = self._compose(job, status, cpu_ms)
         except Exception as exc:  # noqa: BLE001 - a hostile child's frames must never kill the server
-            result = {"status": "error", "stdout": "", "error": {
-                "type": "SandboxError", "message": f"unreadable result from the child: {exc}"}}
+            result = {
+                "status": "error",
+                "stdout": "",
+                "error": {
+                    "type": "SandboxError",
+                    "message": f"unreadable result from the child: {exc}",
+                },
+            }
         result["id"] = job.req.get("id")
         result["cpu_ms"] = round(cpu_ms, 3)
         result["wall_ms"] = round(wall_ms, 3)
@@ -467,7 +488,6 @@ class Server:
         for kind, payload in frames:
             if kind == b"R":
                 verdict = json.loads(payload)
-                sys.stderr.write(f"PROFILE {verdict.get('profile')}\n")
                 break
         stdout = bytes(job.out)
         truncated = False
@@ -484,15 +504,29 @@ class Server:
         cpu_limit = float(limits["cpu_seconds"])
         if job.killed == "wall":
             result["status"] = "timeout"
-            result["error"] = {"type": "TimeLimit", "limit": "wall", "line": None, "column": None,
-                               "message": f"the program ran longer than {float(limits['wall_seconds']):g} seconds"}
+            result["error"] = {
+                "type": "TimeLimit",
+                "limit": "wall",
+                "line": None,
+                "column": None,
+                "message": f"the program ran longer than {float(limits['wall_seconds']):g} seconds",
+            }
         elif job.killed == "output":
             result["status"] = "output_limit"
             result["stdout_truncated"] = True
-            result["error"] = {"type": "OutputLimit", "line": None, "column": None,
-                               "message": "the program printed more than the output limit"}
+            result["error"] = {
+                "type": "OutputLimit",
+                "line": None,
+                "column": None,
+                "message": "the program printed more than the output limit",
+            }
         elif isinstance(verdict, dict) and verdict.get("status") in (
-            "ok", "error", "refused", "timeout", "memory", "output_limit"
+            "ok",
+            "error",
+            "refused",
+            "timeout",
+            "memory",
+            "output_limit",
         ):
             result.update(
                 status=verdict["status"],
@@ -505,19 +539,34 @@ class Server:
             sig = os.WTERMSIG(status)
             if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit * 1000 * 0.95:
                 result["status"] = "timeout"
-                result["error"] = {"type": "TimeLimit", "limit": "cpu", "line": None, "column": None,
-                                   "message": f"the program used more than {cpu_limit:g} seconds of processor time"}
+                result["error"] = {
+                    "type": "TimeLimit",
+                    "limit": "cpu",
+                    "line": None,
+                    "column": None,
+                    "message": f"the program used more than {cpu_limit:g} seconds of processor time",
+                }
             else:
                 try:
                     name = signal.Signals(sig).name
                 except ValueError:
                     name = str(sig)
-                result["error"] = {"type": "Crash", "signal": name, "line": None, "column": None,
-                                   "message": f"the program crashed the Python interpreter ({name})"}
+                result["error"] = {
+                    "type": "Crash",
+                    "signal": name,
+                    "line": None,
+                    "column": None,
+                    "message": f"the program crashed the Python interpreter ({name})",
+                }
         else:
             code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-            result["error"] = {"type": "Crash", "exit_code": code, "line": None, "column": None,
-                               "message": "the program ended without giving a result"}
+            result["error"] = {
+                "type": "Crash",
+                "exit_code": code,
+                "line": None,
+                "column": None,
+                "message": "the program ended without giving a result",
+            }
         return result
 
     def _shutdown(self):

@@ -267,7 +267,17 @@ MODULE_FUNCTIONS = (
     "pencolor fillcolor position pos xcor ycor heading distance speed hideturtle ht "
     "showturtle st begin_fill end_fill shape stamp write dot clear reset tracer isvisible"
 ).split()
-MODULE_EXTRAS = ("Turtle", "Screen", "done", "mainloop", "exitonclick", "bgcolor", "title", "setup", "colormode")
+MODULE_EXTRAS = (
+    "Turtle",
+    "Screen",
+    "done",
+    "mainloop",
+    "exitonclick",
+    "bgcolor",
+    "title",
+    "setup",
+    "colormode",
+)
 
 
 def module_namespace() -> dict:

@@ -131,7 +131,13 @@ def _write_file(path, text):
 
 def raise_server_walls(chroot_dir: str | None, want: dict) -> dict:
     """Raise what the kernel allows around the server. Returns what is active."""
-    active = {"root": os.geteuid() == 0, "netns": False, "userns": False, "chroot": False, "seccomp": False}
+    active = {
+        "root": os.geteuid() == 0,
+        "netns": False,
+        "userns": False,
+        "chroot": False,
+        "seccomp": False,
+    }
     uid, gid = os.geteuid(), os.getegid()
     if want.get("netns", True):
         if uid == 0:
