@@ -1,0 +1,223 @@
+"""Every way a run can go wrong still ends in a verdict, and the server lives on.
+
+Signal-killed children, a crashed interpreter, hung children, a flooded pipe,
+a fork server that dies mid-run, and no zombies after 10,000 runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from sandbox import Limits, Sandbox
+
+QUICK = Limits(cpu_seconds=1, wall_seconds=2)
+
+
+def still_serves(sb):
+    r = sb.run("print(1 + 1)")
+    assert (r.status, r.stdout) == ("ok", "2\n"), r
+
+
+def test_child_killed_by_a_signal_is_a_verdict(raw_sandbox):
+    # kill() is denied to children by seccomp where it is active; abort() raises SIGABRT.
+    r = raw_sandbox.run_unrestricted("import os\nprint('before', flush=True)\nos.abort()")
+    assert r.status == "error"
+    assert r.error.type == "Crash"
+    assert r.error.signal == "SIGABRT"
+    assert r.stdout == "before\n"
+    still_serves(raw_sandbox)
+
+
+def test_child_that_exits_without_a_result_is_a_verdict(raw_sandbox):
+    r = raw_sandbox.run_unrestricted("import os\nos._exit(3)")
+    assert r.status == "error" and r.error.type == "Crash" and r.error.exit_code == 3
+
+
+def test_segfaulting_interpreter_is_a_verdict(sandbox):
+    # hash() of a deeply nested tuple overflows the C stack in CPython 3.11.
+    source = (
+        "t = ()\nfor i in range(1000000):\n    t = (t,)\nprint('built')\nhash(t)\nprint('hashed')"
+    )
+    r = sandbox.run(source, limits=Limits(cpu_seconds=3, wall_seconds=6))
+    assert r.status == "error", r
+    assert r.error.type == "Crash" and r.error.signal == "SIGSEGV"
+    assert r.stdout == "built\n"
+    still_serves(sandbox)
+
+
+def test_cpu_bound_child_is_told_then_stopped(sandbox):
+    r = sandbox.run(
+        "print('start')\nwhile True:\n    pass", limits=Limits(cpu_seconds=0.3, wall_seconds=3)
+    )
+    assert r.status == "timeout"
+    assert r.error.limit == "cpu"
+    assert r.stdout == "start\n"
+    assert 250 <= r.cpu_ms < 1500
+
+
+def test_catching_everything_does_not_escape_the_cpu_limit(sandbox):
+    source = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        print('caught')"
+    r = sandbox.run(source, limits=Limits(cpu_seconds=0.3, wall_seconds=3))
+    assert r.status == "timeout"
+    assert "caught" not in r.stdout
+
+
+def test_cpu_spent_in_c_code_hits_the_hard_limit(sandbox):
+    # One long C call: the soft-limit handler cannot run, the kernel's hard limit kills.
+    r = sandbox.run(
+        "x = 10 ** 10 ** 7\nprint('done')", limits=Limits(cpu_seconds=0.2, wall_seconds=5)
+    )
+    assert r.status == "timeout", r
+
+
+def test_hung_child_is_killed_at_the_wall_limit(raw_sandbox):
+    start = time.monotonic()
+    r = raw_sandbox.run_unrestricted(
+        "import time\nprint('zzz', flush=True)\ntime.sleep(60)", limits=Limits(wall_seconds=0.5)
+    )
+    assert time.monotonic() - start < 5
+    assert r.status == "timeout" and r.error.limit == "wall"
+    assert r.stdout == "zzz\n"
+
+
+def test_hung_restricted_child_waiting_on_nothing(sandbox):
+    # A program blocked in input() never blocks: stdin is in memory, EOF comes at once.
+    r = sandbox.run("while True:\n    input()", stdin="a\nb\n")
+    assert r.status == "error" and r.error.type == "EOFError"
+
+
+def test_flooding_the_pipe_keeps_what_came_before(sandbox):
+    limits = Limits(output_bytes=1000)
+    r = sandbox.run("print('first')\nwhile True:\n    print('x' * 100)", limits=limits)
+    assert r.status == "output_limit"
+    assert r.stdout.startswith("first\nxxxx")
+    assert r.stdout_truncated is True
+    assert len(r.stdout.encode()) == 1000
+
+
+def test_raw_child_flooding_the_pipe_is_cut_by_the_server(raw_sandbox):
+    r = raw_sandbox.run_unrestricted(
+        "import os\nwhile True:\n    os.write(1, b'y' * 65536)", limits=Limits(output_bytes=5000)
+    )
+    assert r.status == "output_limit"
+    assert r.stdout_truncated and len(r.stdout) == 5000
+
+
+def test_huge_single_print_is_truncated_on_a_character_boundary(sandbox):
+    r = sandbox.run("print('ă' * 100000)", limits=Limits(output_bytes=1001))
+    assert r.status == "output_limit"
+    assert r.stdout == "ă" * 500
+
+
+def test_memory_bomb_is_a_memory_verdict(sandbox):
+    r = sandbox.run("x = 'a' * (10 ** 10)")
+    assert r.status == "memory" and r.error.type == "MemoryError"
+    still_serves(sandbox)
+
+
+def test_fork_server_death_is_survived():
+    with Sandbox(limits=QUICK) as sb:
+        first_pid = sb.server_pid
+        results = {}
+
+        def slow_run():
+            results["slow"] = sb.run(
+                "print('running')\nwhile True:\n    pass",
+                limits=Limits(cpu_seconds=4, wall_seconds=6),
+            )
+
+        t = threading.Thread(target=slow_run)
+        t.start()
+        time.sleep(0.3)
+        os.kill(first_pid, signal.SIGKILL)
+        t.join(10)
+        assert not t.is_alive(), "the run in flight was left hanging"
+        r = results["slow"]
+        assert r.status == "error" and r.error.type == "SandboxError"
+        # Transparently restarted for the next run.
+        still_serves(sb)
+        assert sb.server_pid != first_pid
+        assert sb.restarts == 1
+
+
+def test_children_die_with_the_server():
+    with Sandbox(limits=Limits(cpu_seconds=5, wall_seconds=8), allow_raw=True) as sb:
+        pid_file = f"/proc/{sb.server_pid}/task/{sb.server_pid}/children"
+        t = threading.Thread(target=sb.run_unrestricted, args=("import time\ntime.sleep(30)",))
+        t.start()
+        deadline = time.monotonic() + 5
+        children = []
+        while time.monotonic() < deadline and not children:
+            children = open(pid_file).read().split()
+            time.sleep(0.02)
+        assert children
+        os.kill(sb.server_pid, signal.SIGKILL)
+        t.join(10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{children[0]}"):
+            with open(f"/proc/{children[0]}/stat") as f:
+                if f.read().split(") ")[1].startswith("Z"):
+                    break  # dead; reaped by init
+            time.sleep(0.02)
+        if os.path.exists(f"/proc/{children[0]}"):
+            with open(f"/proc/{children[0]}/stat") as f:
+                assert f.read().split(") ")[1].startswith("Z")
+
+
+def _zombies_of(pid):
+    zombies = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(") ", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == pid:
+            zombies.append(int(entry))
+    return zombies
+
+
+def test_no_zombies_after_ten_thousand_runs():
+    with Sandbox() as sb:
+        sources = ["print(input())", "x = 1 / 0", "import os", "while True:\n    pass"]
+        done = 0
+        statuses = set()
+        while done < 10_000:
+            source = sources[(done // 500) % 3]
+            for r in sb.run_many(source, [str(i) for i in range(500)]):
+                statuses.add(r.status)
+            done += 500
+        # A few timeouts too: killed children must be reaped as well.
+        for r in sb.run_many(sources[3], [""] * 4, limits=Limits(cpu_seconds=0.05, wall_seconds=1)):
+            statuses.add(r.status)
+        assert statuses == {"ok", "error", "refused", "timeout"}
+        assert _zombies_of(sb.server_pid) == []
+        assert _zombies_of(os.getpid()) == []
+        with open(f"/proc/{sb.server_pid}/task/{sb.server_pid}/children") as f:
+            assert f.read().split() == []
+        assert sb.restarts == 0
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_one_sandbox_shared_by_threads(sandbox, threads):
+    errors = []
+
+    def worker(k):
+        for i in range(20):
+            r = sandbox.run("n = int(input())\nprint(n * n)", stdin=f"{k * 100 + i}\n")
+            if r.stdout != f"{(k * 100 + i) ** 2}\n":
+                errors.append(r)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert errors == []
