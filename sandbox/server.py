@@ -77,6 +77,7 @@ class Job:
         "killed",
         "cache_key",
         "had_code",
+        "answered",
     )
 
     def __init__(self, req):
@@ -84,6 +85,7 @@ class Job:
         self.out = bytearray()
         self.res = bytearray()
         self.killed = None
+        self.answered = False
         self.pid = self.pidfd = self.out_fd = self.res_fd = None
 
 
@@ -100,6 +102,8 @@ class _Child:
 
     @classmethod
     def finish(cls, result: dict):
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["cpu_ms"] = round((usage.ru_utime + usage.ru_stime) * 1000, 3)
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError):
@@ -430,8 +434,27 @@ class Server:
                 if len(job.res) > MAX_RESULT_FRAME and job.killed is None:
                     self._kill(job, "result")
                     return
+                if not draining and not job.answered and job.killed is None:
+                    self._answer_early(job)
+                    return
             if not draining:
                 return
+
+    def _answer_early(self, job):
+        """Answer as soon as the verdict frame is complete: the child wrote all
+        its output before it, so the pipe holds everything; its exit (and the
+        slot's release) then happens off the caller's critical path."""
+        if not any(kind == b"R" for kind, _ in self._frames(job)):
+            return
+        self._read_pipe(job, "out", draining=True)
+        try:
+            result = self._compose(job, None, 0.0)
+        except Exception:  # noqa: BLE001 - let _reap answer from the exit status
+            return
+        job.answered = True
+        result["id"] = job.req.get("id")
+        result["wall_ms"] = round((time.monotonic() - job.start) * 1000, 3)
+        self.send(result)
 
     def _reap(self, job):
         _, status, usage = os.wait4(job.pid, 0)
@@ -445,6 +468,8 @@ class Server:
                 os.close(fd)
         del self.jobs[job.pid]
         self.free_slots.append(job.slot)
+        if job.answered:
+            return
         wall_ms = (time.monotonic() - job.start) * 1000
         cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
         try:
@@ -528,6 +553,7 @@ class Server:
             "memory",
             "output_limit",
         ):
+            result["cpu_ms"] = float(verdict.get("cpu_ms") or 0.0)
             result.update(
                 status=verdict["status"],
                 error=verdict.get("error"),

@@ -31,6 +31,13 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
+SYS_SECCOMP_X86_64 = 317
+SECCOMP_SET_MODE_FILTER = 1
+# Without this flag the kernel also turns on the Speculative Store Bypass
+# mitigation for every filtered process, which made each child ~25% slower
+# here. It guards against Spectre v4 inside one address space (JIT sandboxes);
+# a child has nothing of anyone else's in its own, so we let it be.
+SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1 << 2
 
 SERVER_DENIED = (
     "socket socketpair execve execveat ptrace process_vm_readv process_vm_writev bpf "
@@ -118,6 +125,15 @@ class ChildWalls:
         if self.filter is None:
             return False
         prog, _buf = self.filter
+        if os.uname().machine == "x86_64":
+            flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW
+            if (
+                _libc.syscall(
+                    SYS_SECCOMP_X86_64, SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(prog)
+                )
+                == 0
+            ):
+                return True
         return _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) == 0
 
 
@@ -164,6 +180,10 @@ def raise_server_walls(chroot_dir: str | None, want: dict) -> dict:
             try:
                 flt = sc.SyscallFilter(sc.ALLOW)
                 _deny_all(sc, flt, SERVER_DENIED)
+                try:
+                    flt.set_attr(sc.Attr.CTL_SSB, 1)  # see SECCOMP_FILTER_FLAG_SPEC_ALLOW
+                except (OSError, RuntimeError, ValueError):
+                    pass
                 flt.load()
                 active["seccomp"] = True
             except (OSError, RuntimeError, ValueError):
