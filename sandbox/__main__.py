@@ -87,8 +87,10 @@ def _doctor(args) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    walls = dict(report["server_walls"])
+    print(f"Fork server runs as root: {'yes' if walls.pop('root', False) else 'no'}")
     print("Walls raised by the fork server:")
-    for name, active in report["server_walls"].items():
+    for name, active in walls.items():
         print(f"  {name:<14} {'active' if active else 'absent'}")
     print("Attempts from an unrestricted child (process and host layers only):")
     for name, outcome in report["probes"].items():
