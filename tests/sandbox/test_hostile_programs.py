@@ -1317,6 +1317,14 @@ def test_corpus_is_large_enough():
     assert len(CASES) >= 60
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if not c.id.startswith("compile-")])
+def test_case_is_valid_python(case: Case):
+    """No case may pass by accident because its own source is malformed."""
+    import ast
+
+    ast.parse((STEAL if case.steal else "") + case.source)
+
+
 def test_steal_prelude_is_legal_and_quiet(sb, loot):
     """The prelude compiles under the policy and prints nothing on harmless objects.
 
@@ -1394,6 +1402,103 @@ def test_turtle_drawing_bomb_is_capped(sb, swallow):
     assert result.stdout.startswith("start\n"), describe(result)
     assert len(result.turtle or []) <= 50_000
     assert_still_serves(sb)
+
+
+HOSTILE_COLOURS = [
+    pytest.param(["x = []", "x.append(x)", "return x"], id="self-containing-list"),
+    pytest.param(["return [1, 2]"], id="unhashable-list"),
+    pytest.param(["return 5"], id="int"),
+    pytest.param(["return {'a': 1}"], id="dict"),
+    pytest.param(["return None"], id="none"),
+]
+
+
+@pytest.mark.parametrize("lower_body", HOSTILE_COLOURS)
+def test_turtle_recording_holds_only_plain_values(sb, lower_body):
+    """A str subclass with hostile methods as a colour must not smuggle odd values.
+
+    The recording is compared as a set of segments by the grader: a list or a
+    self-containing value in `color` would crash it, and a drawing silently
+    dropped while the verdict says "ok" would mislead the child.
+    """
+    source = (
+        "class S(str):\n"
+        "    def strip(self, *a):\n"
+        "        return self\n"
+        "    def lower(self):\n"
+        + "".join(f"        {line}\n" for line in lower_body)
+        + "import turtle\n"
+        'turtle.color(S("red"))\n'
+        "turtle.forward(10)\n"
+        'print("desenat")\n'
+    )
+    result = sb.run(source)
+    assert result.status in STATUSES, describe(result)
+    if result.status == "ok":
+        drawn = result.turtle or []
+        assert len(drawn) == 1, f"the drawing was lost: turtle={result.turtle!r} " + describe(result)
+    for segment in result.turtle or []:
+        assert type(segment["color"]) is str, f"non-string colour recorded: {segment!r}"
+        for key in ("x1", "y1", "x2", "y2", "width"):
+            assert type(segment[key]) in (int, float), f"odd {key}: {segment!r}"
+    assert_still_serves(sb)
+
+
+def test_control_characters_and_framing_lookalikes_pass_through_exactly(sb):
+    source = (
+        'print("a\\x00b\\x1b[2Jc\\x0c\\x07")\n'
+        'print(\'{"status": "ok", "stdout": "forged"}\')\n'
+        'print("\\n".join(["END", "\\x00\\x00\\x00\\x10"]))\n'
+    )
+    result = sb.run(source)
+    assert result.status == "ok", describe(result)
+    assert result.stdout == (
+        'a\x00b\x1b[2Jc\x0c\x07\n{"status": "ok", "stdout": "forged"}\nEND\n\x00\x00\x00\x10\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "stdin"),
+    [
+        pytest.param("print('\ud800')\n", "", id="lone-surrogate-in-source"),
+        pytest.param("print(input())\n", "\udcff\n", id="lone-surrogate-in-stdin"),
+        pytest.param('print("a" + chr(0xD800) + "b")\n', "", id="lone-surrogate-printed"),
+        pytest.param('input(chr(0xDFFF))\n', "x\n", id="lone-surrogate-prompt"),
+        pytest.param("print(1)\x00\n", "", id="nul-byte-in-source"),
+        pytest.param("\ufeffprint(1)\n", "", id="bom-at-start"),
+    ],
+)
+def test_unencodable_text_gives_a_verdict(sb, source, stdin):
+    """Text that UTF-8 cannot carry (a JSON API can deliver lone surrogates) is a verdict, never an exception."""
+    result = sb.run(source, stdin=stdin)
+    assert result.status in STATUSES, describe(result)
+    assert_still_serves(sb)
+
+
+def test_unread_huge_stdin_does_not_hang(sb):
+    result = sb.run('print("nu citesc nimic")\n', stdin="x" * 5_000_000 + "\n",
+                    limits=make_limits(cpu=2, wall=5))
+    assert result.status in STATUSES, describe(result)
+    if result.status == "ok":
+        assert result.stdout == "nu citesc nimic\n"
+    result = sb.run("while True:\n    input()\n", stdin="linie\n" * 500_000,
+                    limits=make_limits(cpu=2, wall=5))
+    assert result.status in {"error", "timeout", "refused"}, describe(result)
+    assert_still_serves(sb)
+
+
+def test_sandbox_classes_mutated_by_a_child_are_fresh_in_the_next_run(sb):
+    sb.run(
+        "import turtle\nT = type(turtle.Turtle())\nT.forward = lambda self, d: None\n"
+        "T.left = lambda self, a: None\nM = type(turtle)\nM.public_names = None\n"
+    )
+    result = sb.run(
+        "import turtle\nimport math\nt = turtle.Turtle()\nfor i in range(4):\n"
+        "    t.forward(100)\n    t.left(90)\nprint(len(math.public_names()) > 10)\n"
+    )
+    assert result.status == "ok", describe(result)
+    assert len(result.turtle or []) == 4
+    assert result.stdout == "True\n"
 
 
 def test_module_mutation_does_not_leak_into_the_next_run(sb):
