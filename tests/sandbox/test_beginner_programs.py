@@ -1205,6 +1205,62 @@ def test_turtle_recording(sb, source, expected):
     assert len(drawn) == expected, f"{drawn!r}"
 
 
+def test_turtle_documentation_example_runs(sb):
+    """The first example of CPython's turtle documentation, as children copy it."""
+    source = textwrap.dedent("""
+        from turtle import *
+        color('red', 'yellow')
+        begin_fill()
+        while True:
+            forward(200)
+            left(170)
+            if abs(pos()) < 1:
+                break
+        end_fill()
+        done()
+    """).lstrip()
+    result = sb.run(source)
+    assert result.status == "ok", describe(result)
+    assert len(segments(result.turtle)) == 36  # 36 * 170 degrees = 17 full turns
+
+
+def test_turtle_position_prints_like_cpython(sb, tmp_path):
+    """`pos()` is a Vec2D in CPython: it prints as (x.xx,y.yy) and has abs().
+
+    The reference applies CPython's own turtle arithmetic (Vec2D additions and
+    rotations, as TNavigator does) without opening a window.
+    """
+    program = textwrap.dedent("""
+        import turtle
+        t = turtle.Turtle()
+        t.forward(100)
+        t.left(90)
+        t.forward(50)
+        print(t.pos())
+        print(t.position(), abs(t.pos()))
+        print(t.xcor(), t.ycor(), t.heading())
+        print(t.distance(0, 0))
+    """).lstrip()
+    reference = textwrap.dedent("""
+        import math
+        from turtle import Vec2D
+        p = Vec2D(0.0, 0.0)
+        o = Vec2D(1.0, 0.0)
+        p = p + o * 100
+        o = o.rotate(90)
+        p = p + o * 50
+        print(p)
+        print(p, abs(p))
+        print(p[0], p[1], round(math.atan2(o[1], o[0]) * 180.0 / math.pi, 10) % 360.0)
+        print(abs(Vec2D(0, 0) - p))
+    """).lstrip()
+    ref = run_cpython(reference, "", tmp_path)
+    assert ref.exc_type is None, ref.stderr
+    result = sb.run(program)
+    assert result.status == "ok", describe(result)
+    assert result.stdout == ref.stdout
+
+
 def test_turtle_square_geometry(sb):
     result = sb.run("import turtle\nt = turtle.Turtle()\nfor i in range(4):\n"
                     "    t.forward(100)\n    t.left(90)\n")
