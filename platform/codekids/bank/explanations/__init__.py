@@ -1,0 +1,137 @@
+"""Friendly explanations of errors: a registry keyed by error kind.
+
+Each explanation is a small class: ``detect(ctx)`` looks at one finished run
+(its ``RunResult``, the child's source and, when known, the test) and returns
+a ``Match`` naming the line, or None. ``explain`` asks them in ``priority``
+order (specific before general; the fallback last), so the first that
+recognises the error wins. Messages are English msgids translated through the
+site's catalogs; adding an explanation is one class in one module here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from codekids.bank.texts import _l, translate
+
+
+@dataclass
+class Context:
+    result: Any  # sandbox.RunResult
+    source: str
+    test: Any = None  # codekids.bank.models.TestCase, when grading
+    expected: Any = None  # expected stdout (io) or value (function)
+
+    @property
+    def error(self) -> dict:
+        return dict(self.result.error or {})
+
+    @property
+    def error_type(self) -> str:
+        return self.error.get("type") or ""
+
+    @property
+    def message(self) -> str:
+        return self.error.get("message") or ""
+
+    @property
+    def line(self) -> int | None:
+        return self.error.get("line")
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.splitlines()
+
+    def line_text(self, number: int | None) -> str:
+        if number is None or not 1 <= number <= len(self.lines):
+            return ""
+        return self.lines[number - 1]
+
+    def find_line(self, pattern: str) -> int | None:
+        regex = re.compile(pattern)
+        for number, text in enumerate(self.lines, 1):
+            if regex.search(text):
+                return number
+        return None
+
+
+@dataclass
+class Match:
+    kind: str
+    line: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    variant: str = "default"
+
+
+class Explanation:
+    kind: ClassVar[str]
+    priority: ClassVar[int] = 50
+    # msgid per variant; "default" is required.
+    messages: ClassVar[dict[str, str]]
+    # Params that may carry a test's data (a key, a text read from input): never
+    # shown for a hidden test.
+    secret_params: ClassVar[tuple[str, ...]] = ()
+
+    def detect(self, ctx: Context) -> Match | None:
+        raise NotImplementedError
+
+    def match(self, ctx: Context, line: int | None = None, variant: str = "default",
+              **params) -> Match:
+        return Match(self.kind, ctx.line if line is None else line, params, variant)
+
+
+REGISTRY: dict[str, Explanation] = {}
+
+LINE = _l("Line %(line)s")
+HIDDEN_VALUE = "…"
+
+
+def register(cls: type[Explanation]) -> type[Explanation]:
+    if cls.kind in REGISTRY:
+        raise ValueError(f"two explanations for {cls.kind!r}")
+    REGISTRY[cls.kind] = cls()
+    return cls
+
+
+def ordered() -> list[Explanation]:
+    return sorted(REGISTRY.values(), key=lambda e: (e.priority, e.kind))
+
+
+def detect(ctx: Context) -> Match | None:
+    for explanation in ordered():
+        found = explanation.detect(ctx)
+        if found is not None:
+            return found
+    return None
+
+
+def render(found: Match, locale: str, *, hidden: bool = False) -> dict:
+    """The explanation as the child reads it, in ``locale``."""
+    explanation = REGISTRY[found.kind]
+    params = {k: (HIDDEN_VALUE if hidden and k in explanation.secret_params else v)
+              for k, v in found.params.items()}
+    msgid = explanation.messages.get(found.variant, explanation.messages["default"])
+    return {
+        "kind": found.kind,
+        "line": found.line,
+        "where": translate(locale, LINE, line=found.line) if found.line else "",
+        "message": translate(locale, msgid, **params),
+    }
+
+
+def explain(result, source: str, locale: str, *, test=None, expected=None,
+            hidden: bool = False) -> dict | None:
+    found = detect(Context(result, source, test, expected))
+    return render(found, locale, hidden=hidden) if found else None
+
+
+def _load_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_load_all()

@@ -1,0 +1,36 @@
+"""Programs that finish but answer None: a function without ``return``."""
+
+from __future__ import annotations
+
+from codekids.bank.explanations import Explanation, register
+from codekids.bank.texts import _l
+
+
+@register
+class MissingReturn(Explanation):
+    kind = "missing_return"
+    priority = 30
+    messages = {
+        "default": _l(
+            "Your function gives back nothing (None). Use return to give the result back, "
+            "instead of print."
+        ),
+        "printed": _l(
+            "Your program printed None. That happens when you print what a function gives back, "
+            "but the function has no return."
+        ),
+    }
+
+    def detect(self, ctx):
+        if ctx.result.status != "ok" or ctx.test is None:
+            return None
+        if ctx.test.kind == "function":
+            if ctx.result.value is None and ctx.expected is not None:
+                name = ctx.test.spec.get("function", "")
+                return self.match(ctx, line=ctx.find_line(rf"^\s*def\s+{name}\b"))
+            return None
+        if isinstance(ctx.expected, str):
+            printed = [line.strip() for line in ctx.result.stdout.splitlines()]
+            if "None" in printed and "None" not in ctx.expected.split():
+                return self.match(ctx, line=ctx.find_line(r"^\s*def\s"), variant="printed")
+        return None

@@ -1,0 +1,187 @@
+"""Grading a submission: every test through the sandbox in one batch, then kind feedback.
+
+    report = grade(exercise, source, "ro")
+
+Plain runs (io and turtle tests) go in one ``run_many`` over their inputs
+(tests with the same input share a run); function tests are ``call``s sent
+at the same time from a few threads. A hidden test's data (its input, expected
+output, what the program printed for it, data-bearing error messages) never
+reaches the report.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from codekids.bank import explanations
+from codekids.bank.kinds import get_kind
+from codekids.bank.models import Exercise, TestCase
+from codekids.bank.texts import _l, translate
+
+PASSED, FAILED, ERROR = "passed", "failed", "error"
+TIMEOUT, MEMORY, OUTPUT_LIMIT = "timeout", "memory", "output_limit"
+STATUSES = (PASSED, FAILED, ERROR, TIMEOUT, MEMORY, OUTPUT_LIMIT)
+_RUN_STATUS = {"ok": PASSED, "error": ERROR, "refused": ERROR, "timeout": TIMEOUT,
+               "memory": MEMORY, "output_limit": OUTPUT_LIMIT}
+
+MESSAGES = {
+    "passed": _l("Test passed."),
+    "output_differs": _l("The program printed something different from what was expected."),
+    "value_differs": _l("The function gave back a different value than expected."),
+    "returned_none": _l("The function gave back nothing (None)."),
+    "drawing_differs": _l(
+        "The drawing is different: %(missing)s lines are missing and %(extra)s lines are extra."
+    ),
+    "error": _l("The program stopped with an error."),
+    "timeout": _l("The program ran too long and was stopped."),
+    "memory": _l("The program used too much memory and was stopped."),
+    "output_limit": _l("The program printed too much and was stopped."),
+    "hidden": _l("A hidden test did not pass."),
+    "hidden_hint": _l(
+        "Hidden tests try other inputs than the examples. Does your program work for every "
+        "input, not only for the ones in the statement? Try it with other values."
+    ),
+    "difference_at": _l("First difference: line %(line)s, column %(column)s."),
+}
+MAX_CALL_THREADS = 8
+
+
+@dataclass
+class TestResult:
+    index: int
+    kind: str
+    hidden: bool
+    status: str
+    message: str
+    # Visible tests only: input, expected, actual (whitespace made visible), difference.
+    details: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # type, line (and message for a visible test)
+    explanation: dict[str, Any] | None = None
+
+    __test__ = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class GradeReport:
+    exercise_id: str
+    locale: str
+    tests: list[TestResult]
+    explanation: dict[str, Any] | None = None  # for the first test that did not pass
+
+    @property
+    def passed(self) -> int:
+        return sum(t.passed for t in self.tests)
+
+    @property
+    def total(self) -> int:
+        return len(self.tests)
+
+    @property
+    def solved(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise_id,
+            "locale": self.locale,
+            "solved": self.solved,
+            "passed": self.passed,
+            "total": self.total,
+            "explanation": self.explanation,
+            "tests": [asdict(t) for t in self.tests],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def run_tests(sandbox, exercise: Exercise, source: str) -> list:
+    """One RunResult per test, in order: one ``run_many`` plus concurrent calls."""
+    requests = [get_kind(t.kind).request(t) for t in exercise.tests]
+    stdins = list(dict.fromkeys(r.stdin for r in requests if r.call is None))
+    runs = dict(zip(stdins, sandbox.run_many(source, stdins), strict=True)) if stdins else {}
+    calls = [(i, r) for i, r in enumerate(requests) if r.call is not None]
+    called = {}
+    if calls:
+        from codekids import sandbox_client
+
+        with ThreadPoolExecutor(max_workers=min(MAX_CALL_THREADS, len(calls))) as pool:
+            futures = {
+                i: pool.submit(sandbox_client.call, sandbox, source, r.call[0], r.call[1], r.stdin)
+                for i, r in calls
+            }
+            called = {i: f.result() for i, f in futures.items()}
+    return [called[i] if r.call is not None else runs[r.stdin] for i, r in enumerate(requests)]
+
+
+def grade(exercise: Exercise, source: str, locale: str = "ro", *, sandbox=None) -> GradeReport:
+    """Run every test of ``exercise`` on ``source`` and say, kindly, how it went."""
+    if sandbox is None:
+        from codekids.sandbox_client import get_sandbox
+
+        sandbox = get_sandbox()
+    results = run_tests(sandbox, exercise, source)
+    tests = [_judge(exercise, t, r, source, locale) for t, r in zip(exercise.tests, results,
+                                                                    strict=True)]
+    first = next((t for t in tests if not t.passed and t.explanation), None)
+    return GradeReport(exercise.id, locale, tests, first.explanation if first else None)
+
+
+def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str) -> TestResult:
+    status = _RUN_STATUS.get(result.status, ERROR)
+    expected = test.spec.get("stdout", test.spec.get("expected"))
+    verdict = None
+    if status == PASSED:
+        verdict = get_kind(test.kind).judge(exercise, test, result)
+        status = PASSED if verdict.passed else FAILED
+    explanation = None
+    if status != PASSED:
+        explanation = explanations.explain(result, source, locale, test=test, expected=expected,
+                                           hidden=test.hidden)
+    error = None
+    if result.error and status != PASSED and status != FAILED:
+        error = {"type": result.error.get("type"), "line": result.error.get("line")}
+        if not test.hidden:
+            error["message"] = result.error.get("message")
+
+    if status == PASSED:
+        return TestResult(test.index, test.kind, test.hidden, status,
+                          translate(locale, MESSAGES["passed"]))
+    if test.hidden:
+        # Only the kind of failure and the line in the child's own code: nothing of the test.
+        message = translate(locale, MESSAGES["hidden"])
+        details = {"hint": translate(locale, MESSAGES["hidden_hint"])}
+        return TestResult(test.index, test.kind, True, status, message, details, error,
+                          explanation)
+    details: dict[str, Any] = {}
+    if verdict is not None:
+        details = dict(verdict.details)
+        message = translate(locale, MESSAGES[verdict.reason], **_message_params(verdict))
+        diff = details.get("difference")
+        if diff:
+            details["difference_text"] = translate(locale, MESSAGES["difference_at"],
+                                                   line=diff["line"], column=diff["column"])
+    else:
+        message = translate(locale, MESSAGES[status])
+        if test.stdin:
+            from codekids.bank.compare import visible
+
+            details["input"] = visible(test.stdin)
+        if result.stdout:
+            from codekids.bank.compare import visible
+
+            details["actual"] = visible(result.stdout)
+    return TestResult(test.index, test.kind, False, status, message, details, error, explanation)
+
+
+def _message_params(verdict) -> dict:
+    if verdict.reason == "drawing_differs":
+        return {"missing": verdict.details["missing"], "extra": verdict.details["extra"]}
+    return {}
