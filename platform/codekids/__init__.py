@@ -38,11 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
 
-    from codekids import db, i18n, web
+    from codekids import bank, db, i18n, web
 
     db.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    bank.init_app(app)
 
     from codekids.accounts.views import bp as auth_bp
     from codekids.clubs.views import bp as clubs_bp

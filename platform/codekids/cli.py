@@ -328,7 +328,10 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc,valid-type]
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, demo_command, create_coordinator_command, serve_command):
+    from codekids.bank.cli import exercises_group
+
+    for command in (init_db_command, demo_command, create_coordinator_command, serve_command,
+                    exercises_group):
         app.cli.add_command(command)
 
 

@@ -29,6 +29,9 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+DEFAULT_EXERCISES_PATH = Path(__file__).resolve().parents[2] / "exercises"
+
+
 class SettingsError(Exception):
     """A setting has a value the site cannot use; the message names it."""
 
@@ -52,6 +55,8 @@ class Settings:
     # Argon2 cost; tests lower it so a suite of logins stays quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # The exercise bank's folder; empty means the repository's exercises/.
+    exercises_path: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -70,6 +75,7 @@ class Settings:
             serve_host=os.environ.get("CODEKIDS_HOST", "127.0.0.1"),
             serve_port=_env_int("CODEKIDS_PORT", 5000),
             serve_workers=_env_int("CODEKIDS_WORKERS", 2),
+            exercises_path=os.environ.get("CODEKIDS_EXERCISES_PATH", ""),
         )
 
     def apply(self, overrides: dict) -> None:
@@ -88,6 +94,8 @@ class Settings:
             self.database_url = f"sqlite:///{instance_path / 'codekids.sqlite3'}"
         if not self.secret_key:
             self.secret_key = load_or_create_secret_key(instance_path / "secret_key")
+        if not self.exercises_path:
+            self.exercises_path = str(DEFAULT_EXERCISES_PATH)
         if self.default_locale not in ("ro", "en", "hu"):
             raise SettingsError("CODEKIDS_DEFAULT_LOCALE must be one of ro, en, hu")
 
