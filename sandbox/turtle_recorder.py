@@ -31,6 +31,38 @@ def _r(v: float) -> float:
     return 0.0 if v == 0 else v
 
 
+class Vec2D(tuple):
+    """CPython turtle's position type: prints as (x.xx,y.yy), has abs() and arithmetic."""
+
+    def __new__(cls, x, y):
+        return tuple.__new__(cls, (x, y))
+
+    def __add__(self, other):
+        return Vec2D(self[0] + other[0], self[1] + other[1])
+
+    def __sub__(self, other):
+        return Vec2D(self[0] - other[0], self[1] - other[1])
+
+    def __mul__(self, other):
+        if isinstance(other, Vec2D):
+            return self[0] * other[0] + self[1] * other[1]
+        return Vec2D(self[0] * other, self[1] * other)
+
+    def __rmul__(self, other):
+        if isinstance(other, (int, float)):
+            return Vec2D(self[0] * other, self[1] * other)
+        return NotImplemented
+
+    def __neg__(self):
+        return Vec2D(-self[0], -self[1])
+
+    def __abs__(self):
+        return math.hypot(*self)
+
+    def __repr__(self):
+        return "({:.2f},{:.2f})".format(*self)
+
+
 class Recording:
     """All turtles of one run draw into one recording."""
 
@@ -56,7 +88,9 @@ class Recording:
         if len(args) == 1:
             args = args[0]
             if isinstance(args, str):
-                return args.strip().lower()
+                # Unbound str methods: a str subclass's own strip/lower never run,
+                # and the recording holds a plain str whatever it returns.
+                return str.lower(str.strip(args))
         if isinstance(args, (tuple, list)) and len(args) == 3:
             rgb = [_num(v, "colour component") for v in args]
             if self.colormode == 1.0:
@@ -185,13 +219,13 @@ class Turtle:
 
     # queries
     def position(self):
-        return (_r(self._x), _r(self._y))
+        return Vec2D(self._x, self._y)
 
     def xcor(self):
-        return _r(self._x)
+        return self._x
 
     def ycor(self):
-        return _r(self._y)
+        return self._y
 
     def heading(self):
         return round(self._heading, 10)
