@@ -44,16 +44,23 @@ def test_catalog_has_every_string_translated(locale, source_messages):
     assert not problems, f"{locale} catalog:\n" + "\n".join(problems)
 
 
+def _pair(message) -> tuple:
+    """(ids, strings) as tuples: .po plurals come as tuples, .mo plurals as lists."""
+
+    def as_tuple(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+    return as_tuple(message.id), as_tuple(message.string)
+
+
 @pytest.mark.parametrize("locale", i18n_script.LOCALES)
 def test_compiled_catalog_matches_the_po_file(locale):
     po = i18n_script.load(locale)
     mo_path = i18n_script.po_path(locale).with_suffix(".mo")
     with open(mo_path, "rb") as fh:
         mo = read_mo(fh)
-    po_pairs = {(m.id if not isinstance(m.id, tuple) else m.id[0], str(m.string))
-                for m in po if m.id and not m.fuzzy}
-    mo_pairs = {(m.id if not isinstance(m.id, tuple) else m.id[0], str(m.string))
-                for m in mo if m.id}
+    po_pairs = {_pair(m) for m in po if m.id and not m.fuzzy}
+    mo_pairs = {_pair(m) for m in mo if m.id}
     assert po_pairs == mo_pairs, "run: python scripts/i18n.py compile"
 
 

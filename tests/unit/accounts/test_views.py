@@ -101,8 +101,13 @@ def test_picture_grid_has_nine_labelled_submit_buttons_in_order(app, client, wor
     html = client.get(secret_url(app, world.children[0])).get_data(as_text=True)
     names = re.findall(r'<button type="submit" name="add" value="(\w+)"', html)
     assert tuple(names) == child_secrets.PICTURES
+    # Romanian by default: each picture is labelled with its Romanian name.
+    romanian = {"sun": "soare", "tree": "copac", "cat": "pisică", "fish": "pește",
+                "house": "casă", "star": "stea", "apple": "măr", "ball": "minge",
+                "flower": "floare"}
     for name in names:
-        assert re.search(rf'src="/static/pictures/{name}\.svg"[^>]*alt="{name}"', html, re.S)
+        label = romanian[name]
+        assert re.search(rf'src="/static/pictures/{name}\.svg"[^>]*alt="{label}"', html, re.S)
     assert filled_dots(html) == 0
     assert hidden_sequence(html) == ""
     assert "<script" not in html.split("</main>")[0]  # the form needs no script
