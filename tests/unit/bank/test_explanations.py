@@ -1,0 +1,180 @@
+"""Every friendly explanation, chosen for a real program run in the sandbox, at the right line."""
+
+from __future__ import annotations
+
+import pytest
+
+from codekids.bank import explanations
+from codekids.bank.explanations import Context, detect, explain
+from codekids.bank.models import TestCase
+
+# kind: (program, stdin, line the explanation points at, a word of its English message)
+PROGRAMS = {
+    "misspelt_builtin": ("x = 1\npritn(x)\n", "", 2, "print"),
+    "name_error": ("x = 5\nprint(y + 1)\n", "", 2, "y"),
+    "unbound_local": ("c = 0\ndef f():\n    c = c + 1\nf()\n", "", 3, "c"),
+    "attribute_typo": ("s = 'abc'\nprint(s.uper())\n", "", 2, "upper"),
+    "not_callable": ("x = 5\nprint(x(3))\n", "", 2, "int"),
+    "indentation_expected": ("if True:\nprint(1)\n", "", 2, "colon"),
+    "indentation_unexpected": ("x = 1\n    print(x)\n", "", 2, "left"),
+    "indentation_mismatch": ("if True:\n        x = 1\n    y = 2\n", "", 3, "spaces"),
+    "missing_colon": ("for i in range(3)\n    print(i)\n", "", 1, "colon"),
+    "assign_in_condition": ("x = 5\nif x = 5:\n    print(1)\n", "", 2, "=="),
+    "unclosed_bracket": ("x = 1\nprint((x + 2)\ny = 3\n", "", 2, "("),
+    "mismatched_bracket": ("print([1, 2)\n", "", 1, ")"),
+    "unterminated_string": ("x = 1\nprint('salut)\n", "", 2, "quote"),
+    "print_without_brackets": ('print "salut"\n', "", 1, "brackets"),
+    "syntax_error": ("x = = 2\n", "", 1, "cannot read"),
+    "concat_text_number": ("age = 9\nprint('Age: ' + age)\n", "", 2, "str("),
+    "add_number_text": ("n = input()\nprint(5 + n)\n", "3\n", 2, "int(input())"),
+    "text_as_number": ("n = input()\nfor i in range(n):\n    print(i)\n", "3\n", 2,
+                       "int(input())"),
+    "compare_text_number": ("n = input()\nif n < 10:\n    print('mic')\n", "3\n", 2, "int()"),
+    "unsupported_operand": ("print([1] - 2)\n", "", 1, "list"),
+    "wrong_argument_count": ("def f(a, b):\n    return a\nprint(f(1))\n", "", 3, "f"),
+    "number_from_text": ("x = int(input())\n", "abc\n", 1, "'abc'"),
+    "index_error": ("l = [1, 2]\nprint(l[5])\n", "", 2, "0"),
+    "key_error": ("d = {'a': 1}\nprint(d['b'])\n", "", 2, "'b'"),
+    "zero_division": ("a = 0\nprint(10 / a)\n", "", 2, "zero"),
+    "recursion_error": ("def f(n):\n    return f(n + 1)\nf(0)\n", "", 2, "itself"),
+    "too_many_inputs": ("a = input()\nb = input()\n", "1\n", 2, "input()"),
+    "time_limit": ("x = 0\nwhile x < 10:\n    print\n", "", 2, "never ends"),
+    "memory_limit": ("x = [0] * (10 ** 10)\n", "", 1, "memory"),
+    "output_limit": ("while True:\n    print('ha ha ha ha ha')\n", "", 1, "print"),
+    "import_refused": ("import os\n", "", 1, "os"),
+    "name_refused": ("x = 1\nopen('f.txt')\n", "", 2, "open"),
+    "attribute_refused": ("print(().__class__)\n", "", 1, "underscore"),
+    "other_error": ("raise RuntimeError('boom')\n", "", 1, "RuntimeError"),
+}
+
+# Explanations that need the test a run belongs to.
+FUNCTION_TEST = TestCase(1, "function", spec={"function": "dublu", "args": [3], "expected": 6})
+IO_TEST = TestCase(1, "io", spec={"stdout": "6\n"})
+IN_CONTEXT = {
+    "function_missing": ("def dubla(n):\n    return 2 * n\n", FUNCTION_TEST, 6, None, "dublu"),
+    "missing_return": ("x = 1\ndef dublu(n):\n    print(2 * n)\n", FUNCTION_TEST, 6, 2,
+                       "return"),
+    "refused": (None, None, None, None, "allowed"),
+}
+
+
+_RUNS: dict = {}
+
+
+def run(sandbox, program, stdin="", test=None):
+    if test is not None and test.kind == "function":
+        return sandbox.call(program, test.spec["function"], test.spec["args"])
+    # The time-limit program takes its full 2 seconds: run each program once.
+    if (program, stdin) not in _RUNS:
+        _RUNS[program, stdin] = sandbox.run(program, stdin=stdin)
+    return _RUNS[program, stdin]
+
+
+@pytest.mark.parametrize("kind", sorted(PROGRAMS))
+def test_the_program_gets_its_explanation_at_its_line(sandbox, kind):
+    program, stdin, line, word = PROGRAMS[kind]
+    result = run(sandbox, program, stdin)
+    assert result.status != "ok", result
+    found = detect(Context(result, program))
+    assert found is not None and found.kind == kind, (result.error, found)
+    assert found.line == line
+    rendered = explain(result, program, "en")
+    assert word in rendered["message"]
+    assert rendered["where"] == f"Line {line}"
+
+
+def test_a_function_the_program_never_defines(sandbox):
+    program, test, expected, line, word = IN_CONTEXT["function_missing"]
+    result = run(sandbox, program, test=test)
+    found = detect(Context(result, program, test, expected))
+    assert found.kind == "function_missing" and found.line is line
+    assert "def dublu(...)" in explain(result, program, "en", test=test)["message"]
+
+
+def test_a_function_without_return(sandbox):
+    program, test, expected, line, word = IN_CONTEXT["missing_return"]
+    result = run(sandbox, program, test=test)
+    assert result.status == "ok" and result.value is None
+    found = detect(Context(result, program, test, expected))
+    assert (found.kind, found.line, found.variant) == ("missing_return", line, "default")
+
+
+def test_none_printed_by_an_io_program(sandbox):
+    program = "def dublu(n):\n    n * 2\nprint(dublu(3))\n"
+    result = run(sandbox, program)
+    assert result.stdout == "None\n"
+    found = detect(Context(result, program, IO_TEST, "6\n"))
+    assert (found.kind, found.line, found.variant) == ("missing_return", 1, "printed")
+    assert "None" in explain(result, program, "en", test=IO_TEST, expected="6\n")["message"]
+
+
+def test_none_expected_is_not_a_missing_return(sandbox):
+    result = run(sandbox, "print(None)\n")
+    assert detect(Context(result, "print(None)\n", IO_TEST, "None\n")) is None
+
+
+def test_a_refusal_of_another_kind_still_gets_an_explanation():
+    from sandbox import RunResult
+    from sandbox.result import ErrorInfo
+
+    result = RunResult(status="refused", error=ErrorInfo(type="Refused", message="too big",
+                                                         reason="source_too_large"))
+    assert detect(Context(result, "x = 1\n")).kind == "refused"
+
+
+def test_did_you_mean_looks_at_the_names_in_the_program(sandbox):
+    program = "scor = 0\nscor = scor + 1\nprint(scorr)\n"
+    found = detect(Context(run(sandbox, program), program))
+    assert found.kind == "name_error" and found.params["suggestion"] == "scor"
+    assert found.line == 3
+    program = "total = 0\nprint(lenn('abc'))\n"
+    found = detect(Context(run(sandbox, program), program))
+    assert found.params["suggestion"] == "len"
+
+
+def test_capital_print_is_a_misspelling(sandbox):
+    program = "Print('salut')\n"
+    found = detect(Context(run(sandbox, program), program))
+    assert (found.kind, found.params["suggestion"]) == ("misspelt_builtin", "print")
+    program = "n = imput()\n"
+    found = detect(Context(run(sandbox, program), program))
+    assert (found.kind, found.params["suggestion"]) == ("misspelt_builtin", "input")
+
+
+def test_a_name_with_nothing_close_gets_the_plain_message(sandbox):
+    program = "print(zebra)\n"
+    found = detect(Context(run(sandbox, program), program))
+    assert found.kind == "name_error" and found.variant == "default"
+
+
+def test_adding_text_and_numbers_is_caught_in_both_orders(sandbox):
+    assert detect(Context(run(sandbox, "print('a' + 1)\n"), "")).kind == "concat_text_number"
+    assert detect(Context(run(sandbox, "print(1 + 'a')\n"), "")).kind == "add_number_text"
+
+
+def test_a_successful_run_needs_no_explanation(sandbox):
+    assert detect(Context(run(sandbox, "print(1)\n"), "print(1)\n")) is None
+
+
+def test_every_registered_explanation_is_tested_here():
+    tested = set(PROGRAMS) | set(IN_CONTEXT)
+    assert tested == set(explanations.REGISTRY)
+    assert len(explanations.REGISTRY) >= 25
+
+
+@pytest.mark.parametrize("kind", sorted(PROGRAMS))
+def test_each_explanation_is_translated_to_romanian_and_hungarian(sandbox, kind):
+    program, stdin, line, _ = PROGRAMS[kind]
+    result = run(sandbox, program, stdin)
+    texts = {loc: explain(result, program, loc) for loc in ("ro", "en", "hu")}
+    assert len({t["message"] for t in texts.values()}) == 3, texts
+    assert str(line) in texts["ro"]["where"] and texts["ro"]["where"] != f"Line {line}"
+
+
+def test_data_in_an_explanation_is_hidden_for_a_hidden_test(sandbox):
+    program = "d = {'a': 1}\nprint(d[input()])\n"
+    result = run(sandbox, program, "cheie-secreta\n")
+    shown = explain(result, program, "en")
+    hidden = explain(result, program, "en", hidden=True)
+    assert "cheie-secreta" in shown["message"]
+    assert "cheie-secreta" not in hidden["message"] and "…" in hidden["message"]

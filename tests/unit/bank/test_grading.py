@@ -1,0 +1,258 @@
+"""Grading end to end through the real sandbox: statuses, feedback, secrecy, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codekids.bank import grade
+
+from .conftest import TEXTS, make_exercise
+
+GREET = '''
+id = "greet"
+order = 1
+solution = """
+name = input()
+print("Salut, " + name + "!")
+"""
+''' + TEXTS + '''
+[[tests]]
+kind = "io"
+stdin = "Ana\\n"
+stdout = "Salut, Ana!\\n"
+[[tests]]
+kind = "io"
+stdin = "Zamolxe-Secret\\n"
+stdout = "Salut, Zamolxe-Secret!\\n"
+hidden = true
+'''
+
+DOUBLE = '''
+id = "double"
+order = 1
+solution = """
+def dublu(n):
+    return n * 2
+"""
+''' + TEXTS + '''
+[[tests]]
+kind = "function"
+function = "dublu"
+args = [3]
+expected = 6
+[[tests]]
+kind = "function"
+function = "dublu"
+args = [2.5]
+expected = 5.0
+[[tests]]
+kind = "function"
+function = "dublu"
+args = [1234567]
+expected = 2469134
+hidden = true
+'''
+
+SQUARE = '''
+id = "square"
+order = 1
+solution = """
+import turtle
+for i in range(4):
+    turtle.forward(100)
+    turtle.left(90)
+"""
+''' + TEXTS + '''
+[[tests]]
+kind = "turtle"
+segments = [[0, 0, 100, 0], [100, 0, 100, 100], [100, 100, 0, 100], [0, 100, 0, 0]]
+'''
+
+
+@pytest.fixture
+def greet(tmp_path):
+    return make_exercise(tmp_path, GREET)
+
+
+@pytest.fixture
+def double(tmp_path):
+    return make_exercise(tmp_path, DOUBLE)
+
+
+@pytest.fixture
+def square(tmp_path):
+    return make_exercise(tmp_path, SQUARE)
+
+
+def test_the_solution_passes_every_test(sandbox, greet, double, square):
+    for exercise in (greet, double, square):
+        report = grade(exercise, exercise.solution, "en", sandbox=sandbox)
+        assert report.solved and report.passed == report.total == len(exercise.tests)
+        assert all(t.status == "passed" for t in report.tests)
+        assert report.explanation is None
+
+
+def test_a_failed_visible_io_test_shows_input_expected_printed_and_the_first_difference(
+    sandbox, greet
+):
+    report = grade(greet, 'name = input()\nprint("Salut " + name + "! ")\n', "en",
+                   sandbox=sandbox)
+    assert not report.solved and report.passed == 0 and report.total == 2
+    first = report.tests[0]
+    assert first.status == "failed" and not first.hidden
+    assert first.details["input"] == "Ana↵"
+    assert first.details["expected"] == "Salut, Ana!↵"
+    assert first.details["actual"] == "Salut Ana!␣↵"
+    diff = first.details["difference"]
+    assert (diff["line"], diff["column"]) == (1, 6)
+    assert diff["marker"] == "     ^"
+    assert "line 1, column 6" in first.details["difference_text"]
+
+
+def test_a_hidden_test_never_shows_its_data(sandbox, greet):
+    # Passes the visible test, fails the hidden one, and prints what it read.
+    source = 'name = input()\nif name == "Ana":\n    print("Salut, Ana!")\nelse:\n    print(name)\n'
+    report = grade(greet, source, "en", sandbox=sandbox)
+    assert [t.status for t in report.tests] == ["passed", "failed"]
+    hidden = report.tests[1]
+    assert hidden.message == "A hidden test did not pass."
+    assert set(hidden.details) == {"hint"}
+    assert "Zamolxe" not in report.to_json() and "Zamolxe" not in repr(report)
+
+
+def test_a_hidden_test_error_hides_the_data_in_the_error_message(sandbox, greet):
+    report = grade(greet, 'name = input()\nif name != "Ana":\n    int(name)\nprint("Salut, Ana!")\n',
+                   "en", sandbox=sandbox)
+    assert report.tests[1].status == "error"
+    assert report.tests[1].error == {"type": "ValueError", "line": 3}
+    assert report.explanation["kind"] == "number_from_text"
+    text = report.to_json()
+    assert "Zamolxe" not in text and "Secret" not in text
+
+
+def test_a_hidden_function_test_never_shows_its_arguments_or_value(sandbox, double):
+    report = grade(double, "def dublu(n):\n    if n > 1000:\n        return 0\n    return n * 2\n",
+                   "en", sandbox=sandbox)
+    assert [t.status for t in report.tests] == ["passed", "passed", "failed"]
+    text = report.to_json()
+    assert "1234567" not in text and "2469134" not in text
+
+
+def test_a_function_test_shows_the_call_expected_and_returned(sandbox, double):
+    report = grade(double, "def dublu(n):\n    return n + 2\n", "en", sandbox=sandbox)
+    first = report.tests[0]
+    assert first.status == "failed"
+    assert first.details["call"] == "dublu(3)"
+    assert first.details["expected"] == "6" and first.details["actual"] == "5"
+
+
+def test_a_function_that_prints_instead_of_returning(sandbox, double):
+    report = grade(double, "def dublu(n):\n    print(n * 2)\n", "ro", sandbox=sandbox)
+    assert report.passed == 0
+    assert report.explanation["kind"] == "missing_return"
+    assert report.explanation["line"] == 1
+    assert "return" in report.explanation["message"]
+
+
+def test_a_missing_function(sandbox, double):
+    report = grade(double, "def dubla(n):\n    return n * 2\n", "en", sandbox=sandbox)
+    assert {t.status for t in report.tests} == {"error"}
+    assert report.explanation["kind"] == "function_missing"
+
+
+def test_turtle_drawn_another_way_passes_and_a_wrong_one_counts_lines(sandbox, square):
+    other_way = ("import turtle\nt = turtle.Turtle()\nt.left(90)\nfor i in range(4):\n"
+                 "    t.forward(50)\n    t.forward(50)\n    t.right(90)\n")
+    assert grade(square, other_way, "en", sandbox=sandbox).solved
+    three_sides = "import turtle\nfor i in range(3):\n    turtle.forward(100)\n    turtle.left(90)\n"
+    report = grade(square, three_sides, "en", sandbox=sandbox)
+    result = report.tests[0]
+    assert result.status == "failed"
+    assert (result.details["missing"], result.details["extra"]) == (1, 0)
+    assert "1 lines are missing" in result.message
+
+
+@pytest.mark.parametrize(
+    ("source", "status", "kind"),
+    [
+        ("name = input()\nprint(nme)\n", "error", "name_error"),
+        ("while True:\n    pass\n", "timeout", "time_limit"),
+        ("x = [1] * (10 ** 10)\n", "memory", "memory_limit"),
+        ("while True:\n    print('Salut, Ana!')\n", "output_limit", "output_limit"),
+        ("import os\n", "error", "import_refused"),
+    ],
+)
+def test_each_run_status_is_reported_with_its_explanation(sandbox, greet, source, status, kind):
+    report = grade(greet, source, "en", sandbox=sandbox)
+    assert {t.status for t in report.tests} == {status}
+    assert report.explanation["kind"] == kind
+
+
+def test_the_report_json_has_what_the_api_returns(sandbox, greet):
+    report = grade(greet, "print(1)\n", "hu", sandbox=sandbox)
+    data = json.loads(report.to_json())
+    assert set(data) == {"exercise", "locale", "solved", "passed", "total", "explanation",
+                         "tests"}
+    assert (data["exercise"], data["locale"], data["solved"], data["passed"], data["total"]) == (
+        "greet", "hu", False, 0, 2)
+    assert set(data["tests"][0]) == {"index", "kind", "hidden", "status", "message", "details",
+                                     "error", "explanation"}
+
+
+def test_messages_follow_the_locale(sandbox, greet):
+    messages = {loc: grade(greet, "print(1)\n", loc, sandbox=sandbox).tests[1].message
+                for loc in ("ro", "en", "hu")}
+    assert len(set(messages.values())) == 3
+
+
+def test_tests_with_the_same_input_share_one_run(tmp_path, greet):
+    class CountingSandbox:
+        def __init__(self):
+            self.stdins = []
+
+        def run_many(self, source, stdins):
+            from sandbox import RunResult
+
+            self.stdins.append(list(stdins))
+            return [RunResult(status="ok", stdout="") for _ in stdins]
+
+    twice = GREET + '[[tests]]\nkind = "io"\nstdin = "Ana\\n"\nstdout = "Salut, Ana!\\n"\n'
+    exercise = make_exercise(tmp_path, twice, "twice.toml")
+    fake = CountingSandbox()
+    report = grade(exercise, "x", "en", sandbox=fake)
+    assert fake.stdins == [["Ana\n", "Zamolxe-Secret\n"]] and report.total == 3
+
+
+def test_a_function_test_with_input(sandbox, tmp_path):
+    text = '''
+id = "ask"
+order = 1
+solution = """
+def intreaba():
+    return input() + "!"
+"""
+''' + TEXTS + '''
+[[tests]]
+kind = "function"
+function = "intreaba"
+args = []
+stdin = "da\\n"
+expected = "da!"
+'''
+    exercise = make_exercise(tmp_path, text)
+    assert grade(exercise, exercise.solution, "en", sandbox=sandbox).solved
+
+
+def test_the_web_process_sandbox_starts_lazily_and_once():
+    from codekids import sandbox_client
+
+    assert sandbox_client._sandbox is None  # nothing started at import
+    try:
+        first = sandbox_client.get_sandbox()
+        assert sandbox_client.get_sandbox() is first
+        assert first.run("print(2 + 2)\n").stdout == "4\n"
+    finally:
+        sandbox_client.stop()
+    assert sandbox_client._sandbox is None
