@@ -55,6 +55,7 @@ IN_CONTEXT = {
     "missing_return": ("x = 1\ndef dublu(n):\n    print(2 * n)\n", FUNCTION_TEST, 6, 2,
                        "return"),
     "refused": (None, None, None, None, "allowed"),
+    "input_prompt": (None, IO_TEST, None, 2, "input()"),
 }
 
 
@@ -106,6 +107,15 @@ def test_none_printed_by_an_io_program(sandbox):
     found = detect(Context(result, program, IO_TEST, "6\n"))
     assert (found.kind, found.line, found.variant) == ("missing_return", 1, "printed")
     assert "None" in explain(result, program, "en", test=IO_TEST, expected="6\n")["message"]
+
+
+def test_a_question_printed_by_input(sandbox):
+    program = "x = 1\nn = int(input('Numarul: '))\nprint(n * 2)\n"
+    result = run(sandbox, program, "3\n")
+    assert result.stdout == "Numarul: 6\n"
+    found = detect(Context(result, program, IO_TEST, "6\n"))
+    assert (found.kind, found.line) == ("input_prompt", 2)
+    assert detect(Context(result, program, IO_TEST, "Numarul: 6\n")) is None
 
 
 def test_none_expected_is_not_a_missing_return(sandbox):
