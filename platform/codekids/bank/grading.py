@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from codekids.bank import explanations
+from codekids.bank.compare import visible
 from codekids.bank.kinds import get_kind
 from codekids.bank.models import Exercise, TestCase
 from codekids.bank.texts import _l, translate
@@ -171,12 +172,8 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str)
     else:
         message = translate(locale, MESSAGES[status])
         if test.stdin:
-            from codekids.bank.compare import visible
-
             details["input"] = visible(test.stdin)
         if result.stdout:
-            from codekids.bank.compare import visible
-
             details["actual"] = visible(result.stdout)
     return TestResult(test.index, test.kind, False, status, message, details, error, explanation)
 

@@ -27,3 +27,17 @@ def test_the_cli_entry_point_exists():
 
     result = CliRunner().invoke(cli, ["exercises", "--help"])
     assert result.exit_code == 0 and "check" in result.output
+
+
+def test_the_readme_example_is_a_valid_exercise_that_passes_the_check(tmp_path, sandbox):
+    import re
+
+    readme = (DEFAULT_EXERCISES_PATH / "README.md").read_text(encoding="utf-8")
+    set_toml, exercise_toml = re.findall(r"```toml\n(.*?)```", readme, re.S)[:2]
+    folder = tmp_path / "exercises" / "01-example"
+    folder.mkdir(parents=True)
+    (folder / "set.toml").write_text(set_toml, encoding="utf-8")
+    (folder / "04-double.toml").write_text(exercise_toml, encoding="utf-8")
+    bank = load_bank(tmp_path / "exercises")
+    assert list(bank.exercises) == ["double-the-apples"]
+    assert check_bank(bank, sandbox) == []
