@@ -17,17 +17,20 @@ from sandbox import Sandbox
 _lock = threading.Lock()
 _sandbox: Sandbox | None = None
 _owner_pid: int | None = None
+_stop_registered = False
 
 
 def get_sandbox() -> Sandbox:
-    global _sandbox, _owner_pid
+    global _sandbox, _owner_pid, _stop_registered
     with _lock:
         # A sandbox started before a fork belongs to the parent: start our own.
         if _sandbox is None or _owner_pid != os.getpid():
             _sandbox = Sandbox()
             _sandbox.start()
             _owner_pid = os.getpid()
-            atexit.register(stop)
+            if not _stop_registered:
+                atexit.register(stop)
+                _stop_registered = True
         return _sandbox
 
 
