@@ -41,3 +41,33 @@ def test_the_readme_example_is_a_valid_exercise_that_passes_the_check(tmp_path, 
     bank = load_bank(tmp_path / "exercises")
     assert list(bank.exercises) == ["double-the-apples"]
     assert check_bank(bank, sandbox) == []
+
+
+def test_the_bank_has_the_content_the_initiative_asked_for():
+    """Issue 4: at least 60 exercises in at least 8 sets, at least 6 graded by drawing,
+    Romanian and English everywhere, Hungarian for the first two sets."""
+    bank = load_bank(DEFAULT_EXERCISES_PATH)
+    assert not bank.problems, "\n".join(map(str, bank.problems))
+    assert len(bank.sets) >= 8
+    assert len(bank.exercises) >= 60
+    turtle_graded = [e for e in bank.exercises.values()
+                     if any(t.kind == "turtle" for t in e.tests)]
+    assert len(turtle_graded) >= 6
+    for exercise_set in sorted(bank.sets, key=lambda s: s.order)[:2]:
+        assert exercise_set.title.get("hu") and exercise_set.description.get("hu"), exercise_set.id
+        for ex in exercise_set.exercises:
+            assert ex.title.get("hu") and ex.statement.get("hu") and ex.hints.get("hu"), ex.id
+    text = "".join(p.read_text(encoding="utf-8") for p in DEFAULT_EXERCISES_PATH.rglob("*.toml"))
+    assert "ş" not in text and "ţ" not in text, "Romanian uses ș ț with a comma below"
+
+
+def test_the_first_exercise_needs_no_coding_knowledge(sandbox):
+    """The very first exercise: the starter already runs; only the text in quotes changes."""
+    bank = load_bank(DEFAULT_EXERCISES_PATH)
+    first_set = min(bank.sets, key=lambda s: s.order)
+    first = min(first_set.exercises, key=lambda e: e.order)
+    assert first.starter.strip()
+    assert sandbox.run(first.starter).status == "ok"
+    starter_lines = [ln for ln in first.starter.splitlines() if ln.strip()]
+    solution_lines = [ln for ln in first.solution.splitlines() if ln.strip()]
+    assert len(starter_lines) == len(solution_lines) == 1
