@@ -3,4 +3,11 @@
 from codekids.accounts.models import Invitation, LoginAttempt, User  # noqa: F401
 from codekids.clubs.models import Club, County, librarian_clubs  # noqa: F401
 from codekids.db import Base  # noqa: F401
-from codekids.learning.models import Draft, HintUse, Progress, Project, Submission  # noqa: F401
+from codekids.learning.models import (  # noqa: F401
+    Assignment,
+    Draft,
+    HintUse,
+    Progress,
+    Project,
+    Submission,
+)
