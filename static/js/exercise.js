@@ -1,0 +1,739 @@
+/* CODE Kids: the exercise page, made better when JavaScript runs.
+
+   Without JavaScript the page is a plain form (textarea, Run / Submit / Hint buttons,
+   full-page posts) and everything works. This file only enhances it:
+   - the textarea becomes the CodeMirror editor (static/vendor/editor.min.js), with a
+     "bigger letters" switch remembered on this PC;
+   - Run, Submit and Hint go through the JSON API and the answer is drawn in place;
+   - the child's code is saved as a draft while they type;
+   - the turtle's drawing is animated stroke by stroke.
+   It also exposes window.CodeKids, the shared parts used by playground.js.
+
+   Written in ES5 on purpose (shared library PCs keep old browsers): no let/const,
+   arrow functions, fetch-only code paths or template strings. Every text a child
+   reads comes from the page (<script type="application/json" id="i18n">), so it
+   is translated by the server; the English below is only a fallback. */
+(function () {
+  "use strict";
+
+  var FALLBACK = {
+    running: "Running…",
+    checking: "Checking your program…",
+    saving: "Saving…",
+    saved: "Saved",
+    save_failed: "Not saved yet — we will try again.",
+    font_larger: "Bigger letters",
+    font_smaller: "Smaller letters",
+    summary: "{passed} of {total} tests passed.",
+    solved: "Well done! Every test passed.",
+    test_n: "Test {n}",
+    hidden_test: "Hidden test",
+    status_passed: "passed",
+    status_failed: "did not pass",
+    status_error: "error",
+    status_timeout: "too slow",
+    status_memory: "too much memory",
+    status_output_limit: "printed too much",
+    input: "Input",
+    expected: "Expected",
+    actual: "Your program printed",
+    call: "Call",
+    returned: "Your function gave back",
+    printed: "It printed",
+    nothing: "(nothing)",
+    output: "What your program printed",
+    output_truncated: "The output was too long and was cut.",
+    no_output: "Your program printed nothing.",
+    stars: "Stars: {n} of 3",
+    next_exercise: "Next exercise: {title}",
+    hint_n: "Hint {n}",
+    no_more_hints: "There are no more hints.",
+    network_error: "The server did not answer. Check the connection and try again.",
+    drawing: "The turtle's drawing",
+    draw_again: "Draw again",
+    error_line: "Look at line {line}.",
+    lines_counted: "+{n} lines of code for you!",
+    test: "Test",
+    result: "Result",
+    details: "Details"
+  };
+
+  var DRAFT_DELAY_MS = 2000;
+  var FONT_KEY = "codekids.editor.large";
+  var MAX_ANIMATION_MS = 4000;
+  var MAX_SEGMENT_MS = 250;
+
+  // ---- small helpers ------------------------------------------------------------
+
+  var texts = (function () {
+    var node = document.getElementById("i18n");
+    if (!node) { return {}; }
+    try { return JSON.parse(node.textContent || "{}") || {}; } catch (e) { return {}; }
+  })();
+
+  function t(key, params) {
+    var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : FALLBACK[key];
+    text = text === undefined ? key : String(text);
+    if (params) {
+      text = text.replace(/\{(\w+)\}/g, function (all, name) {
+        return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : all;
+      });
+    }
+    return text;
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    var name;
+    if (attrs) {
+      for (name in attrs) {
+        if (!Object.prototype.hasOwnProperty.call(attrs, name) || attrs[name] == null) { continue; }
+        if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
+      }
+    }
+    if (children) {
+      for (var i = 0; i < children.length; i++) {
+        if (children[i] != null) { node.appendChild(children[i]); }
+      }
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) { node.removeChild(node.firstChild); }
+  }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function randomKey() {
+    var bytes = [];
+    var c = window.crypto || window.msCrypto;
+    var i;
+    if (c && c.getRandomValues) {
+      var arr = new Uint8Array(16);
+      c.getRandomValues(arr);
+      for (i = 0; i < arr.length; i++) { bytes.push(arr[i]); }
+    } else {
+      for (i = 0; i < 16; i++) { bytes.push(Math.floor(Math.random() * 256)); }
+    }
+    return bytes.map(function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  function storageGet(key) {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function storageSet(key, value) {
+    try { window.localStorage.setItem(key, value); } catch (e) { /* private mode: not remembered */ }
+  }
+
+  /* POST/PUT JSON with the session cookie and the CSRF header. done(error, status, data):
+     error is null for any answer that is JSON (also 4xx, whose data.error says why),
+     "network" when nothing (or no JSON) came back. XMLHttpRequest, not fetch: old browsers. */
+  function api(method, url, body, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open(method, url, true);
+    xhr.setRequestHeader("Content-Type", "application/json");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.timeout = 60000;
+    var finished = false;
+    function finish(error, status, data) {
+      if (finished) { return; }
+      finished = true;
+      done(error, status, data);
+    }
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (!data || typeof data !== "object") { finish("network", xhr.status, null); return; }
+      if (xhr.status === 403 && data.error && data.error.code === "forbidden") {
+        // The session ended (idle, or "this is not me"): the page shows the login.
+        window.location.reload();
+        return;
+      }
+      finish(null, xhr.status, data);
+    };
+    xhr.onerror = function () { finish("network", 0, null); };
+    xhr.ontimeout = function () { finish("network", 0, null); };
+    xhr.send(JSON.stringify(body || {}));
+  }
+
+  /* Best effort when the page is being left: fetch keepalive survives the unload
+     and can carry the CSRF header (sendBeacon cannot). */
+  function apiOnLeave(method, url, body) {
+    var payload = JSON.stringify(body);
+    if (window.fetch) {
+      try {
+        window.fetch(url, {
+          method: method, keepalive: payload.length < 60000, credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+          body: payload
+        });
+        return;
+      } catch (e) { /* fall through */ }
+    }
+    api(method, url, body, function () {});
+  }
+
+  // ---- the editor -----------------------------------------------------------------
+
+  /* The CodeMirror editor over the textarea, or the textarea itself when the bundle
+     did not load (an old browser, a blocked file): same small interface either way. */
+  function makeEditor(textarea, onChange) {
+    var help = document.getElementById("editor-help");
+    var label = textarea.getAttribute("aria-label");
+    if (!label && textarea.id) {
+      var lab = document.querySelector('label[for="' + textarea.id + '"]');
+      if (lab) { label = lab.textContent.replace(/\s+/g, " ").replace(/^\s|\s$/g, ""); }
+    }
+    if (window.CodeKidsEditor) {
+      try {
+        var ed = window.CodeKidsEditor.create(textarea, {
+          label: label || null,
+          describedBy: help ? help.id : null,
+          onChange: onChange
+        });
+        ed.kind = "codemirror";
+        return ed;
+      } catch (e) {
+        if (window.console) { window.console.error(e); }
+      }
+    }
+    textarea.addEventListener("input", function () { onChange(textarea.value); });
+    return {
+      kind: "textarea",
+      getValue: function () { return textarea.value; },
+      setValue: function (text) { textarea.value = text; },
+      focus: function () { textarea.focus(); },
+      markErrorLine: function () { return false; },
+      clearErrorLine: function () {},
+      refresh: function () {}
+    };
+  }
+
+  /* "Bigger letters": a toggle button before the editor, remembered on this PC. */
+  function addFontSwitch(form, editor) {
+    var root = document.documentElement;
+    var button = el("button", { type: "button", "class": "button font-switch", "aria-pressed": "false" });
+    function apply(large) {
+      if (large) { root.className += " ck-large"; } else { root.className = root.className.replace(/\s*\bck-large\b/g, ""); }
+      button.setAttribute("aria-pressed", large ? "true" : "false");
+      button.textContent = large ? t("font_smaller") : t("font_larger");
+      editor.refresh();
+    }
+    var large = storageGet(FONT_KEY) === "1";
+    apply(large);
+    button.addEventListener("click", function () {
+      large = !large;
+      storageSet(FONT_KEY, large ? "1" : "0");
+      apply(large);
+    });
+    var bar = el("div", { "class": "editor-toolbar" }, [button]);
+    var textarea = form.querySelector("#code");
+    var anchor = textarea;
+    // Put the switch above the editor's label so the order reads naturally.
+    var lab = form.querySelector('label[for="code"]');
+    if (lab) { anchor = lab; }
+    anchor.parentNode.insertBefore(bar, anchor);
+    return button;
+  }
+
+  // ---- the turtle ---------------------------------------------------------------------
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var SAFE_COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,30})$/;
+
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    for (var name in attrs) {
+      if (Object.prototype.hasOwnProperty.call(attrs, name)) { node.setAttribute(name, String(attrs[name])); }
+    }
+    return node;
+  }
+
+  function num(v) {
+    var n = Number(v);
+    return isFinite(n) ? n : 0;
+  }
+
+  /* Segments as the sandbox records them: {x1, y1, x2, y2, color, width}, y upwards
+     (older arrays [x1, y1, x2, y2, colour] are accepted too). */
+  function normaliseSegments(list) {
+    var out = [];
+    if (!list || !list.length) { return out; }
+    for (var i = 0; i < list.length; i++) {
+      var s = list[i];
+      if (s && typeof s === "object" && !(s instanceof Array)) {
+        out.push({ x1: num(s.x1), y1: num(s.y1), x2: num(s.x2), y2: num(s.y2),
+                   color: s.color, width: s.width == null ? 1 : num(s.width) });
+      } else if (s instanceof Array && s.length >= 4) {
+        out.push({ x1: num(s[0]), y1: num(s[1]), x2: num(s[2]), y2: num(s[3]), color: s[4], width: 1 });
+      }
+    }
+    return out;
+  }
+
+  function reducedMotion() {
+    return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+  }
+
+  var animationFrame = null;
+
+  /* Draw the segments into container as an SVG; animate stroke by stroke unless the
+     child asked their system for less motion. A "draw again" button replays it. */
+  function drawTurtle(container, rawSegments, animate) {
+    if (!container) { return; }
+    if (animationFrame !== null && window.cancelAnimationFrame) { window.cancelAnimationFrame(animationFrame); }
+    animationFrame = null;
+    var segs = normaliseSegments(rawSegments);
+    clear(container);
+    if (!segs.length) { container.hidden = true; return; }
+    container.hidden = false;
+
+    var minX = 0, maxX = 0, minY = 0, maxY = 0, i;  // the turtle starts at (0, 0): keep it in view
+    for (i = 0; i < segs.length; i++) {
+      var s = segs[i];
+      minX = Math.min(minX, s.x1, s.x2); maxX = Math.max(maxX, s.x1, s.x2);
+      minY = Math.min(minY, s.y1, s.y2); maxY = Math.max(maxY, s.y1, s.y2);
+    }
+    var w = Math.max(maxX - minX, 20), h = Math.max(maxY - minY, 20);
+    var pad = Math.max(w, h) * 0.06 + 4;
+    var svg = svgEl("svg", {
+      viewBox: [minX - pad, -maxY - pad, w + 2 * pad, h + 2 * pad].join(" "),
+      role: "img", "class": "turtle-svg", preserveAspectRatio: "xMidYMid meet"
+    });
+    var title = svgEl("title", {});
+    title.textContent = t("drawing");
+    svg.appendChild(title);
+    var g = svgEl("g", { transform: "scale(1,-1)", "stroke-linecap": "round", fill: "none" });
+    svg.appendChild(g);
+    var lines = [];
+    for (i = 0; i < segs.length; i++) {
+      var color = segs[i].color != null && SAFE_COLOR.test(String(segs[i].color)) ? String(segs[i].color) : "black";
+      var line = svgEl("line", {
+        x1: segs[i].x1, y1: segs[i].y1, x2: segs[i].x1, y2: segs[i].y1,
+        stroke: color, "stroke-width": Math.max(1, Math.min(segs[i].width || 1, 50)),
+        "vector-effect": "non-scaling-stroke"
+      });
+      lines.push(line);
+    }
+    var pen = svgEl("circle", { r: Math.max(w, h) / 60 + 1.5, cx: 0, cy: 0, "class": "turtle-pen" });
+    container.appendChild(svg);
+
+    var replay = el("button", { type: "button", "class": "button draw-again", text: t("draw_again") });
+    replay.addEventListener("click", function () { drawTurtle(container, rawSegments, true); });
+    container.appendChild(el("p", { "class": "turtle-actions" }, [replay]));
+
+    function finishAll() {
+      for (var k = 0; k < lines.length; k++) {
+        if (!lines[k].parentNode) { g.appendChild(lines[k]); }
+        lines[k].setAttribute("x2", segs[k].x2);
+        lines[k].setAttribute("y2", segs[k].y2);
+      }
+      if (pen.parentNode) { pen.parentNode.removeChild(pen); }
+      animationFrame = null;
+    }
+
+    if (!animate || reducedMotion() || !window.requestAnimationFrame) { finishAll(); return; }
+
+    var per = Math.min(MAX_SEGMENT_MS, MAX_ANIMATION_MS / segs.length);
+    var start = null;
+    var done = 0;  // segments fully drawn
+    g.appendChild(pen);
+    function frame(now) {
+      if (start === null) { start = now; }
+      var progress = (now - start) / per;
+      var whole = Math.min(Math.floor(progress), segs.length);
+      while (done < whole) {
+        if (!lines[done].parentNode) { g.insertBefore(lines[done], pen); }
+        lines[done].setAttribute("x2", segs[done].x2);
+        lines[done].setAttribute("y2", segs[done].y2);
+        done++;
+      }
+      if (done >= segs.length) { finishAll(); return; }
+      var f = progress - whole;
+      var cur = segs[done];
+      var x = cur.x1 + (cur.x2 - cur.x1) * f, y = cur.y1 + (cur.y2 - cur.y1) * f;
+      if (!lines[done].parentNode) { g.insertBefore(lines[done], pen); }
+      lines[done].setAttribute("x2", x);
+      lines[done].setAttribute("y2", y);
+      pen.setAttribute("cx", x);
+      pen.setAttribute("cy", y);
+      animationFrame = window.requestAnimationFrame(frame);
+    }
+    animationFrame = window.requestAnimationFrame(frame);
+  }
+
+  // ---- results ------------------------------------------------------------------------
+
+  function pre(text) {
+    var value = text == null || text === "" ? t("nothing") : String(text);
+    return el("pre", { "class": "ws", text: value });
+  }
+
+  function explanationBlock(explanation, errorLine) {
+    if (!explanation && !errorLine) { return null; }
+    var box = el("div", { "class": "explanation message message-kind" });
+    if (explanation && explanation.where) {
+      box.appendChild(el("p", { "class": "where", text: explanation.where }));
+    } else if (errorLine) {
+      box.appendChild(el("p", { "class": "where", text: t("error_line", { line: errorLine }) }));
+    }
+    if (explanation && explanation.message) {
+      box.appendChild(el("p", { text: explanation.message }));
+    }
+    return box;
+  }
+
+  function showError(results, message) {
+    clear(results);
+    results.hidden = false;
+    results.appendChild(el("p", { "class": "message message-error api-error", text: message }));
+  }
+
+  function errorMessage(status, data) {
+    if (data && data.error && data.error.message) { return data.error.message; }
+    return t("network_error");
+  }
+
+  function detailRows(test) {
+    var d = test.details || {};
+    var box = el("div", { "class": "test-details" });
+    box.appendChild(el("p", { text: test.message || "" }));
+    if (test.hidden) {
+      if (d.hint) { box.appendChild(el("p", { "class": "hint", text: d.hint })); }
+      return box;
+    }
+    var dl = el("dl", {});
+    function add(label, value) {
+      dl.appendChild(el("dt", { text: label }));
+      dl.appendChild(el("dd", {}, [pre(value)]));
+    }
+    if (d.call) { add(t("call"), d.call); }
+    if (d.input) { add(t("input"), d.input); }
+    if (d.expected !== undefined && test.kind !== "turtle") { add(t("expected"), d.expected); }
+    if (d.actual !== undefined) { add(d.call ? t("returned") : t("actual"), d.actual); }
+    if (d.printed) { add(t("printed"), d.printed); }
+    if (dl.firstChild) { box.appendChild(dl); }
+    if (d.difference) {
+      var diff = d.difference;
+      box.appendChild(el("p", { "class": "difference-text", text: d.difference_text || "" }));
+      var lines = [];
+      if (diff.expected_line != null) { lines.push(t("expected") + ": " + diff.expected_line); }
+      if (diff.actual_line != null) { lines.push(t("actual") + ": " + diff.actual_line); }
+      // The marker sits under the actual line, shifted by the label's width.
+      if (diff.actual_line != null && diff.marker) {
+        lines.push(new Array(t("actual").length + 3).join(" ") + diff.marker);
+      }
+      box.appendChild(el("pre", { "class": "ws difference", text: lines.join("\n") }));
+    }
+    if (test.error && test.error.message && !test.hidden) {
+      box.appendChild(pre(test.error.type ? test.error.type + ": " + test.error.message : test.error.message));
+    }
+    return box;
+  }
+
+  function starsBlock(n) {
+    n = Math.max(0, Math.min(3, n | 0));
+    var shown = "";
+    for (var i = 0; i < 3; i++) { shown += i < n ? "★" : "☆"; }
+    return el("p", { "class": "stars stars-" + n }, [
+      el("span", { "aria-hidden": "true", text: shown }),
+      el("span", { "class": "visually-hidden", text: t("stars", { n: n }) })
+    ]);
+  }
+
+  /* The graded answer, with the same information as the server-rendered table. */
+  function renderReport(results, data) {
+    clear(results);
+    results.hidden = false;
+    results.appendChild(el("h2", { text: t("result") }));
+    var passed = data.passed | 0, total = data.total | 0;
+    results.appendChild(el("p", {
+      "class": "summary " + (data.solved ? "summary-solved" : "summary-failed"),
+      text: t("summary", { passed: passed, total: total }) + (data.solved ? " " + t("solved") : "")
+    }));
+    if (data.stars != null && (data.solved || data.stars > 0)) { results.appendChild(starsBlock(data.stars)); }
+    if (data.lines_counted > 0) {
+      results.appendChild(el("p", { "class": "lines-counted", text: t("lines_counted", { n: data.lines_counted }) }));
+    }
+    var expl = explanationBlock(data.explanation, data.explanation && data.explanation.line);
+    if (expl) { results.appendChild(expl); }
+
+    var tests = data.tests || [];
+    if (tests.length) {
+      var tbody = el("tbody", {});
+      for (var i = 0; i < tests.length; i++) {
+        var test = tests[i];
+        var name = test.hidden ? t("hidden_test") : t("test_n", { n: test.index != null ? test.index : i + 1 });
+        var status = test.status || "error";
+        tbody.appendChild(el("tr", { "class": "test-" + status }, [
+          el("th", { scope: "row", text: name }),
+          el("td", { "class": "status status-" + status, text: t("status_" + status) }),
+          el("td", {}, [status === "passed" ? el("span", { text: test.message || "" }) : detailRows(test)])
+        ]));
+      }
+      results.appendChild(el("table", { "class": "results" }, [
+        el("thead", {}, [el("tr", {}, [
+          el("th", { scope: "col", text: t("test") }),
+          el("th", { scope: "col", text: t("result") }),
+          el("th", { scope: "col", text: t("details") })
+        ])]),
+        tbody
+      ]));
+    }
+    if (data.next_exercise && data.next_exercise.url) {
+      results.appendChild(el("p", { "class": "next-exercise" }, [
+        el("a", { "class": "button primary", href: data.next_exercise.url,
+                  text: t("next_exercise", { title: data.next_exercise.title || "" }) })
+      ]));
+    }
+  }
+
+  /* What a Run (or a playground run) printed. */
+  function renderRun(results, data) {
+    clear(results);
+    results.hidden = false;
+    results.appendChild(el("h2", { text: t("output") }));
+    if (data.stdout) {
+      results.appendChild(el("pre", { "class": "output", text: data.stdout }));
+    } else {
+      results.appendChild(el("p", { "class": "no-output", text: t("no_output") }));
+    }
+    if (data.stdout_truncated) { results.appendChild(el("p", { "class": "hint", text: t("output_truncated") })); }
+    if (data.lines_counted > 0) {
+      results.appendChild(el("p", { "class": "lines-counted", text: t("lines_counted", { n: data.lines_counted }) }));
+    }
+    var expl = explanationBlock(data.explanation, data.error_line);
+    if (expl) { results.appendChild(expl); }
+  }
+
+  // ---- the form ---------------------------------------------------------------------
+
+  /* Shared wiring of #code-form for the exercise and the project pages. Returns the
+     page object; page-specific handlers are passed in `actions` (name -> function). */
+  function enhanceForm(options) {
+    var form = document.getElementById("code-form");
+    var textarea = document.getElementById("code");
+    if (!form || !textarea) { return null; }
+    var main = document.getElementById("main");
+    var results = document.getElementById("results");
+    if (!results) {
+      results = el("section", { id: "results", "aria-live": "polite" });
+      form.parentNode.insertBefore(results, form.nextSibling);
+    }
+    var turtle = document.getElementById("turtle");
+    var status = el("span", { "class": "request-status", role: "status" });
+    var buttons = form.querySelectorAll('button[name="action"]');
+    var lastButton = null;
+    var busy = false;
+    var changeListeners = [];
+
+    var editor = makeEditor(textarea, function (text) {
+      for (var i = 0; i < changeListeners.length; i++) { changeListeners[i](text); }
+    });
+    addFontSwitch(form, editor);
+    if (buttons.length) {
+      var last = buttons[buttons.length - 1];
+      last.parentNode.insertBefore(status, last.nextSibling);
+    }
+
+    // The no-JS page may already show an error's line (after a full-page post).
+    var initialLine = main ? parseInt(main.getAttribute("data-error-line") || "", 10) : NaN;
+    if (initialLine > 0) { editor.markErrorLine(initialLine); }
+
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener("click", function () { lastButton = this; });
+    }
+
+    function setBusy(on, message) {
+      busy = on;
+      form.setAttribute("aria-busy", on ? "true" : "false");
+      for (var k = 0; k < buttons.length; k++) { buttons[k].disabled = on; }
+      status.textContent = on ? (message || "") : "";
+    }
+
+    form.addEventListener("submit", function (event) {
+      var action = lastButton ? lastButton.value : null;
+      lastButton = null;
+      var handler = action && options.actions[action];
+      if (!handler) { return; }  // unknown button: let the plain form post do it
+      event.preventDefault();
+      if (busy) { return; }  // a second click while the first is on its way
+      handler();
+    });
+
+    return {
+      form: form, main: main, editor: editor, results: results, turtle: turtle,
+      setBusy: setBusy,
+      isBusy: function () { return busy; },
+      onChange: function (fn) { changeListeners.push(fn); },
+      stdin: function () {
+        var box = document.getElementById("stdin");
+        return box ? box.value : "";
+      }
+    };
+  }
+
+  /* Save the draft while the child types: DRAFT_DELAY_MS after the last key, and when
+     the page is hidden or left. The little "Saved" note says where it stands. */
+  function autosave(page, url, bodyFor, extraCheck, method) {
+    if (!url) { return null; }
+    method = method || "POST";
+    var note = el("span", { "class": "draft-status" });
+    var toolbar = page.form.querySelector(".editor-toolbar");
+    if (toolbar) { toolbar.appendChild(note); }
+    var savedText = page.editor.getValue();
+    var timer = null;
+    var inFlight = false;
+    var pendingAgain = false;
+
+    function save() {
+      timer = null;
+      var text = page.editor.getValue();
+      if (text === savedText || (extraCheck && !extraCheck(text))) { return; }
+      if (inFlight) { pendingAgain = true; return; }
+      inFlight = true;
+      note.textContent = t("saving");
+      note.className = "draft-status saving";
+      api(method, url, bodyFor(text), function (error, status) {
+        inFlight = false;
+        if (!error && status >= 200 && status < 300) {
+          savedText = text;
+          note.textContent = t("saved");
+          note.className = "draft-status saved";
+        } else {
+          note.textContent = t("save_failed");
+          note.className = "draft-status failed";
+          if (!timer) { timer = window.setTimeout(save, DRAFT_DELAY_MS * 5); }
+        }
+        if (pendingAgain) { pendingAgain = false; schedule(); }
+      });
+    }
+    function schedule() {
+      if (timer) { window.clearTimeout(timer); }
+      timer = window.setTimeout(save, DRAFT_DELAY_MS);
+    }
+    function flush() {
+      var text = page.editor.getValue();
+      if (text === savedText || (extraCheck && !extraCheck(text))) { return; }
+      if (timer) { window.clearTimeout(timer); timer = null; }
+      savedText = text;
+      apiOnLeave(method, url, bodyFor(text));
+    }
+    page.onChange(function () {
+      note.textContent = "";
+      note.className = "draft-status";
+      schedule();
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { flush(); }
+    });
+    window.addEventListener("pagehide", flush);
+    return { markSaved: function (text) { savedText = text; } };
+  }
+
+  // ---- the exercise page --------------------------------------------------------------
+
+  function exercisePage() {
+    var main = document.getElementById("main");
+    if (!main || !main.getAttribute("data-exercise") || !main.getAttribute("data-api-submit")) { return; }
+    var runUrl = main.getAttribute("data-api-run");
+    var submitUrl = main.getAttribute("data-api-submit");
+    var hintUrl = main.getAttribute("data-api-hint");
+    var draftUrl = main.getAttribute("data-api-draft");
+    var keyInput = document.querySelector('#code-form input[name="client_key"]');
+    var page = null;
+
+    function afterAnswer(source) {
+      // A new attempt gets a new key; a double click reuses the one on its way.
+      if (keyInput) { keyInput.value = randomKey(); }
+      if (drafts) { drafts.markSaved(source); }
+    }
+
+    function run() {
+      page.setBusy(true, t("running"));
+      page.editor.clearErrorLine();
+      api("POST", runUrl, { source: page.editor.getValue(), stdin: page.stdin() }, function (error, status, data) {
+        page.setBusy(false);
+        if (error || status >= 400) { showError(page.results, errorMessage(status, data)); return; }
+        renderRun(page.results, data);
+        var line = data.error_line || (data.explanation && data.explanation.line);
+        if (line) { page.editor.markErrorLine(line); }
+        drawTurtle(page.turtle, data.turtle, true);
+      });
+    }
+
+    function submit() {
+      var source = page.editor.getValue();
+      if (keyInput && !keyInput.value) { keyInput.value = randomKey(); }
+      page.setBusy(true, t("checking"));
+      page.editor.clearErrorLine();
+      api("POST", submitUrl, { source: source, client_key: keyInput ? keyInput.value : randomKey() },
+        function (error, status, data) {
+          page.setBusy(false);
+          if (error || status >= 400) { showError(page.results, errorMessage(status, data)); return; }
+          afterAnswer(source);
+          renderReport(page.results, data);
+          var line = data.error_line || (data.explanation && data.explanation.line);
+          if (line && !data.solved) { page.editor.markErrorLine(line); }
+          if (data.turtle) { drawTurtle(page.turtle, data.turtle, true); }
+        });
+    }
+
+    function hint() {
+      if (!hintUrl) { return; }
+      page.setBusy(true, "");
+      api("POST", hintUrl, {}, function (error, status, data) {
+        page.setBusy(false);
+        var box = document.getElementById("hints");
+        var list = document.getElementById("hint-list");
+        var button = page.form.querySelector('button[name="action"][value="hint"]');
+        if (error || (status >= 400 && !(data && data.error && data.error.code === "no_more_hints"))) {
+          showError(page.results, errorMessage(status, data));
+          return;
+        }
+        if (!box) { return; }
+        if (!list) {
+          list = el("ol", { id: "hint-list" });
+          box.appendChild(list);
+        }
+        if (status < 400 && data.text) {
+          var item = el("li", { "class": "hint-item", tabindex: "-1" }, [
+            el("strong", { text: t("hint_n", { n: data.level }) + ": " }),
+            el("span", { text: data.text })
+          ]);
+          list.appendChild(item);
+          box.hidden = false;
+          item.focus();
+        }
+        if (data.remaining === 0 || status === 409) {
+          if (button) { button.parentNode.removeChild(button); }
+          if (status === 409) { box.appendChild(el("p", { "class": "hint", text: t("no_more_hints") })); }
+        }
+      });
+    }
+
+    var actions = { run: run, submit: submit };
+    if (hintUrl) { actions.hint = hint; }
+    page = enhanceForm({ actions: actions });
+    if (!page) { return; }
+    var drafts = autosave(page, draftUrl, function (text) { return { source: text }; },
+      function (text) { return text.replace(/\s+/g, "") !== ""; });
+  }
+
+  window.CodeKids = {
+    t: t, el: el, api: api, drawTurtle: drawTurtle, enhanceForm: enhanceForm,
+    autosave: autosave, renderRun: renderRun, showError: showError, errorMessage: errorMessage
+  };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", exercisePage);
+  } else {
+    exercisePage();
+  }
+})();
