@@ -2,6 +2,14 @@
 
 from codekids.accounts.models import Invitation, LoginAttempt, User  # noqa: F401
 from codekids.clubs.models import Club, County, librarian_clubs  # noqa: F401
+from codekids.counter.models import (  # noqa: F401
+    Adjustment,
+    AuditEntry,
+    ChildDay,
+    CountedLine,
+    CounterDay,
+    CounterTotal,
+)
 from codekids.db import Base  # noqa: F401
 from codekids.learning.models import (  # noqa: F401
     Assignment,

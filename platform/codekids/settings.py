@@ -57,6 +57,8 @@ class Settings:
     argon2_memory_kib: int = 65536
     # The exercise bank's folder; empty means the repository's exercises/.
     exercises_path: str = ""
+    # The counter: free coding earns at most this many lines per project per day.
+    counter_playground_daily_cap: int = 200
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -76,6 +78,7 @@ class Settings:
             serve_port=_env_int("CODEKIDS_PORT", 5000),
             serve_workers=_env_int("CODEKIDS_WORKERS", 2),
             exercises_path=os.environ.get("CODEKIDS_EXERCISES_PATH", ""),
+            counter_playground_daily_cap=_env_int("CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP", 200),
         )
 
     def apply(self, overrides: dict) -> None:
