@@ -17,45 +17,26 @@
   "use strict";
 
   var FALLBACK = {
-    running: "Running…",
-    checking: "Checking your program…",
-    saving: "Saving…",
-    saved: "Saved",
-    save_failed: "Not saved yet — we will try again.",
-    font_larger: "Bigger letters",
-    font_smaller: "Smaller letters",
-    summary: "{passed} of {total} tests passed.",
+    results: "Results",
     solved: "Well done! Every test passed.",
-    test_n: "Test {n}",
-    hidden_test: "Hidden test",
-    status_passed: "passed",
-    status_failed: "did not pass",
-    status_error: "error",
-    status_timeout: "too slow",
-    status_memory: "too much memory",
-    status_output_limit: "printed too much",
-    input: "Input",
-    expected: "Expected",
-    actual: "Your program printed",
-    call: "Call",
-    returned: "Your function gave back",
-    printed: "It printed",
-    nothing: "(nothing)",
-    output: "What your program printed",
-    output_truncated: "The output was too long and was cut.",
-    no_output: "Your program printed nothing.",
-    stars: "Stars: {n} of 3",
-    next_exercise: "Next exercise: {title}",
-    hint_n: "Hint {n}",
-    no_more_hints: "There are no more hints.",
-    network_error: "The server did not answer. Check the connection and try again.",
-    drawing: "The turtle's drawing",
-    draw_again: "Draw again",
-    error_line: "Look at line {line}.",
-    lines_counted: "+{n} lines of code for you!",
-    test: "Test",
-    result: "Result",
-    details: "Details"
+    not_yet: "%(passed)s of %(total)s tests passed. Not yet: you can do it!",
+    duplicate: "You already sent this program: here is its result again.",
+    stars_0: "0 stars of 3", stars_1: "1 star of 3", stars_2: "2 stars of 3", stars_3: "3 stars of 3",
+    test: "Test", result: "Result", details: "Details", caption: "Tests of your program",
+    hidden: "hidden", call: "Call", input: "Input", expected: "Expected",
+    actual: "Your program gave", printed: "It printed",
+    expected_short: "expected:", yours_short: "yours:", no_more_lines: "(no more lines)",
+    legend: "In the texts above, ↵ is where a line ends, ␣ is a space at the end of a line and ∅ means nothing was printed.",
+    next_exercise: "Next exercise: %(title)s",
+    run_h: "What your program did", ran_ok: "Your program ran to the end.",
+    printed_h: "What it printed", nothing_printed: "Nothing was printed.",
+    truncated: "It printed too much: only the beginning is shown.",
+    hint_button: "Show a hint (%(left)s left)",
+    drawing: "The turtle's drawing", draw_again: "Draw again",
+    running: "Running…", checking: "Checking your program…",
+    saving: "Saving…", saved: "Saved", save_failed: "Not saved yet: we will try again.",
+    font_larger: "Bigger letters", font_smaller: "Smaller letters",
+    network_error: "The server did not answer. Check the connection and try again."
   };
 
   var DRAFT_DELAY_MS = 2000;
@@ -75,7 +56,7 @@
     var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : FALLBACK[key];
     text = text === undefined ? key : String(text);
     if (params) {
-      text = text.replace(/\{(\w+)\}/g, function (all, name) {
+      text = text.replace(/%\((\w+)\)s/g, function (all, name) {
         return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : all;
       });
     }
@@ -368,31 +349,20 @@
     animationFrame = window.requestAnimationFrame(frame);
   }
 
-  // ---- results ------------------------------------------------------------------------
+  // ---- results: the same markup as templates/child/_results.html and run_output() ---
 
-  function pre(text) {
-    var value = text == null || text === "" ? t("nothing") : String(text);
-    return el("pre", { "class": "ws", text: value });
-  }
-
-  function explanationBlock(explanation, errorLine) {
-    if (!explanation && !errorLine) { return null; }
-    var box = el("div", { "class": "explanation message message-kind" });
-    if (explanation && explanation.where) {
-      box.appendChild(el("p", { "class": "where", text: explanation.where }));
-    } else if (errorLine) {
-      box.appendChild(el("p", { "class": "where", text: t("error_line", { line: errorLine }) }));
-    }
-    if (explanation && explanation.message) {
-      box.appendChild(el("p", { text: explanation.message }));
-    }
+  function explanationBlock(explanation) {
+    if (!explanation || !explanation.message) { return null; }
+    var box = el("div", { "class": "explanation", "data-error-line": explanation.line || null });
+    if (explanation.where) { box.appendChild(el("p", { "class": "where" }, [el("strong", { text: explanation.where })])); }
+    box.appendChild(el("p", { text: explanation.message }));
     return box;
   }
 
   function showError(results, message) {
     clear(results);
     results.hidden = false;
-    results.appendChild(el("p", { "class": "message message-error api-error", text: message }));
+    results.appendChild(el("p", { "class": "flash flash-error api-error", role: "alert", text: message }));
   }
 
   function errorMessage(status, data) {
@@ -400,116 +370,143 @@
     return t("network_error");
   }
 
-  function detailRows(test) {
-    var d = test.details || {};
-    var box = el("div", { "class": "test-details" });
-    box.appendChild(el("p", { text: test.message || "" }));
-    if (test.hidden) {
-      if (d.hint) { box.appendChild(el("p", { "class": "hint", text: d.hint })); }
-      return box;
-    }
-    var dl = el("dl", {});
-    function add(label, value) {
-      dl.appendChild(el("dt", { text: label }));
-      dl.appendChild(el("dd", {}, [pre(value)]));
-    }
-    if (d.call) { add(t("call"), d.call); }
-    if (d.input) { add(t("input"), d.input); }
-    if (d.expected !== undefined && test.kind !== "turtle") { add(t("expected"), d.expected); }
-    if (d.actual !== undefined) { add(d.call ? t("returned") : t("actual"), d.actual); }
-    if (d.printed) { add(t("printed"), d.printed); }
-    if (dl.firstChild) { box.appendChild(dl); }
-    if (d.difference) {
-      var diff = d.difference;
-      box.appendChild(el("p", { "class": "difference-text", text: d.difference_text || "" }));
-      var lines = [];
-      if (diff.expected_line != null) { lines.push(t("expected") + ": " + diff.expected_line); }
-      if (diff.actual_line != null) { lines.push(t("actual") + ": " + diff.actual_line); }
-      // The marker sits under the actual line, shifted by the label's width.
-      if (diff.actual_line != null && diff.marker) {
-        lines.push(new Array(t("actual").length + 3).join(" ") + diff.marker);
-      }
-      box.appendChild(el("pre", { "class": "ws difference", text: lines.join("\n") }));
-    }
-    if (test.error && test.error.message && !test.hidden) {
-      box.appendChild(pre(test.error.type ? test.error.type + ": " + test.error.message : test.error.message));
+  function starsBlock(n) {
+    n = Math.max(0, Math.min(3, n | 0));
+    var box = el("span", { "class": "stars", role: "img", "aria-label": t("stars_" + n) });
+    for (var i = 0; i < 3; i++) {
+      box.appendChild(el("span", { "class": i < n ? "star on" : "star", text: i < n ? "★" : "☆" }));
     }
     return box;
   }
 
-  function starsBlock(n) {
-    n = Math.max(0, Math.min(3, n | 0));
-    var shown = "";
-    for (var i = 0; i < 3; i++) { shown += i < n ? "★" : "☆"; }
-    return el("p", { "class": "stars stars-" + n }, [
-      el("span", { "aria-hidden": "true", text: shown }),
-      el("span", { "class": "visually-hidden", text: t("stars", { n: n }) })
-    ]);
+  /* A line with the character at `column` (1-based) in <mark>, like mark_column. */
+  function markedLine(text, column) {
+    var code = el("code", { "class": "visible" });
+    if (text == null) { code.textContent = t("no_more_lines"); return code; }
+    var i = Math.max(0, (column | 0) - 1);
+    code.appendChild(document.createTextNode(text.slice(0, i)));
+    code.appendChild(el("mark", { text: text.slice(i, i + 1) || " " }));
+    code.appendChild(document.createTextNode(text.slice(i + 1)));
+    return code;
   }
 
-  /* The graded answer, with the same information as the server-rendered table. */
+  function detailsCell(test, report) {
+    var td = el("td", {});
+    var d = test.details || {};
+    if (test.hidden) {
+      if (d.hint) { td.appendChild(el("p", { "class": "hint", text: d.hint })); }
+      return td;
+    }
+    if (test.status === "passed") { return td; }
+    var dl = el("dl", { "class": "test-details" });
+    function add(label, value, tag) {
+      dl.appendChild(el("dt", { text: label }));
+      var inner = tag === "code" ? el("code", { text: value }) : el("pre", { "class": "visible", text: value });
+      dl.appendChild(el("dd", {}, [inner]));
+    }
+    if (d.call) { add(t("call"), d.call, "code"); }
+    if (d.input) { add(t("input"), d.input); }
+    if (d.expected != null) { add(t("expected"), String(d.expected)); }
+    if (d.actual != null) { add(t("actual"), String(d.actual)); }
+    if (d.printed) { add(t("printed"), d.printed); }
+    if (d.difference) {
+      var diff = d.difference;
+      dl.appendChild(el("dt", { text: d.difference_text || "" }));
+      dl.appendChild(el("dd", { "class": "difference" }, [
+        el("span", { "class": "diff-label", text: t("expected_short") }), document.createTextNode(" "),
+        markedLine(diff.expected_line, diff.column), el("br"),
+        el("span", { "class": "diff-label", text: t("yours_short") }), document.createTextNode(" "),
+        markedLine(diff.actual_line, diff.column)
+      ]));
+    }
+    td.appendChild(dl);
+    if (test.explanation && !(report.explanation && test.explanation.message === report.explanation.message &&
+                              test.explanation.line === report.explanation.line)) {
+      var expl = explanationBlock(test.explanation);
+      if (expl) { td.appendChild(expl); }
+    }
+    return td;
+  }
+
+  /* The graded answer: summary, stars, explanation, the table, next exercise. */
   function renderReport(results, data) {
     clear(results);
     results.hidden = false;
-    results.appendChild(el("h2", { text: t("result") }));
-    var passed = data.passed | 0, total = data.total | 0;
-    results.appendChild(el("p", {
-      "class": "summary " + (data.solved ? "summary-solved" : "summary-failed"),
-      text: t("summary", { passed: passed, total: total }) + (data.solved ? " " + t("solved") : "")
-    }));
-    if (data.stars != null && (data.solved || data.stars > 0)) { results.appendChild(starsBlock(data.stars)); }
-    if (data.lines_counted > 0) {
-      results.appendChild(el("p", { "class": "lines-counted", text: t("lines_counted", { n: data.lines_counted }) }));
+    results.setAttribute("aria-labelledby", "results-h");
+    results.appendChild(el("h2", { id: "results-h", text: t("results") }));
+    if (data.duplicate) { results.appendChild(el("p", { "class": "hint", text: t("duplicate") })); }
+    if (data.solved) {
+      results.appendChild(el("p", { "class": "result-ok big", text: t("solved") }));
+      results.appendChild(el("p", { "class": "stars-line" }, [starsBlock(data.stars)]));
+      if (data.lines_counted > 0 && data.lines_counted_text) {
+        results.appendChild(el("p", { "class": "lines-counted", text: data.lines_counted_text }));
+      }
+    } else {
+      results.appendChild(el("p", { "class": "result-not-yet big",
+                                    text: t("not_yet", { passed: data.passed | 0, total: data.total | 0 }) }));
     }
-    var expl = explanationBlock(data.explanation, data.explanation && data.explanation.line);
+    var expl = explanationBlock(data.explanation);
     if (expl) { results.appendChild(expl); }
 
+    var tbody = el("tbody", {});
     var tests = data.tests || [];
-    if (tests.length) {
-      var tbody = el("tbody", {});
-      for (var i = 0; i < tests.length; i++) {
-        var test = tests[i];
-        var name = test.hidden ? t("hidden_test") : t("test_n", { n: test.index != null ? test.index : i + 1 });
-        var status = test.status || "error";
-        tbody.appendChild(el("tr", { "class": "test-" + status }, [
-          el("th", { scope: "row", text: name }),
-          el("td", { "class": "status status-" + status, text: t("status_" + status) }),
-          el("td", {}, [status === "passed" ? el("span", { text: test.message || "" }) : detailRows(test)])
-        ]));
+    for (var i = 0; i < tests.length; i++) {
+      var test = tests[i];
+      var head = el("th", { scope: "row", text: String(test.index != null ? test.index : i + 1) });
+      if (test.hidden) {
+        head.appendChild(document.createTextNode(" "));
+        head.appendChild(el("span", { "class": "tag", text: t("hidden") }));
       }
-      results.appendChild(el("table", { "class": "results" }, [
-        el("thead", {}, [el("tr", {}, [
-          el("th", { scope: "col", text: t("test") }),
-          el("th", { scope: "col", text: t("result") }),
-          el("th", { scope: "col", text: t("details") })
-        ])]),
-        tbody
+      var ok = test.status === "passed";
+      tbody.appendChild(el("tr", {
+        "class": "test-" + test.status + (test.hidden ? " hidden-test" : ""),
+        "data-error-line": test.explanation && test.explanation.line ? test.explanation.line : null
+      }, [
+        head,
+        el("td", {}, [
+          el("span", { "class": ok ? "ok" : "ko", "aria-hidden": "true", text: ok ? "✔" : "✘" }),
+          document.createTextNode(" " + (test.message || ""))
+        ]),
+        detailsCell(test, data)
       ]));
     }
-    if (data.next_exercise && data.next_exercise.url) {
+    results.appendChild(el("table", { "class": "results-table" }, [
+      el("caption", { "class": "visually-hidden", text: t("caption") }),
+      el("thead", {}, [el("tr", {}, [
+        el("th", { scope: "col", text: t("test") }),
+        el("th", { scope: "col", text: t("result") }),
+        el("th", { scope: "col", text: t("details") })
+      ])]),
+      tbody
+    ]));
+    results.appendChild(el("p", { "class": "hint", text: t("legend") }));
+    if (data.solved && data.next_exercise && data.next_exercise.url) {
       results.appendChild(el("p", { "class": "next-exercise" }, [
-        el("a", { "class": "button primary", href: data.next_exercise.url,
+        el("a", { "class": "button primary big-button", href: data.next_exercise.url,
                   text: t("next_exercise", { title: data.next_exercise.title || "" }) })
       ]));
     }
   }
 
-  /* What a Run (or a playground run) printed. */
+  /* What a Run (or a playground run) did: like the run_output() macro. */
   function renderRun(results, data) {
     clear(results);
     results.hidden = false;
-    results.appendChild(el("h2", { text: t("output") }));
+    results.setAttribute("aria-labelledby", "results-h");
+    results.appendChild(el("h2", { id: "results-h", text: t("run_h") }));
+    if (data.status === "ok") { results.appendChild(el("p", { "class": "result-ok", text: t("ran_ok") })); }
+    var expl = explanationBlock(data.explanation);
+    if (expl) { results.appendChild(expl); }
+    results.appendChild(el("h3", { text: t("printed_h") }));
     if (data.stdout) {
       results.appendChild(el("pre", { "class": "output", text: data.stdout }));
     } else {
-      results.appendChild(el("p", { "class": "no-output", text: t("no_output") }));
+      results.appendChild(el("p", { "class": "hint", text: t("nothing_printed") }));
     }
-    if (data.stdout_truncated) { results.appendChild(el("p", { "class": "hint", text: t("output_truncated") })); }
-    if (data.lines_counted > 0) {
-      results.appendChild(el("p", { "class": "lines-counted", text: t("lines_counted", { n: data.lines_counted }) }));
+    if (data.stdout_truncated) { results.appendChild(el("p", { "class": "hint", text: t("truncated") })); }
+    if (data.lines_counted > 0 && data.lines_counted_text) {
+      results.appendChild(el("p", { "class": "lines-counted", text: data.lines_counted_text }));
     }
-    var expl = explanationBlock(data.explanation, data.error_line);
-    if (expl) { results.appendChild(expl); }
   }
 
   // ---- the form ---------------------------------------------------------------------
@@ -691,29 +688,33 @@
       api("POST", hintUrl, {}, function (error, status, data) {
         page.setBusy(false);
         var box = document.getElementById("hints");
-        var list = document.getElementById("hint-list");
         var button = page.form.querySelector('button[name="action"][value="hint"]');
-        if (error || (status >= 400 && !(data && data.error && data.error.code === "no_more_hints"))) {
+        var noMore = data && data.error && data.error.code === "no_more_hints";
+        if (error || (status >= 400 && !noMore)) {
           showError(page.results, errorMessage(status, data));
           return;
         }
-        if (!box) { return; }
-        if (!list) {
-          list = el("ol", { id: "hint-list" });
-          box.appendChild(list);
-        }
-        if (status < 400 && data.text) {
-          var item = el("li", { "class": "hint-item", tabindex: "-1" }, [
-            el("strong", { text: t("hint_n", { n: data.level }) + ": " }),
-            el("span", { text: data.text })
-          ]);
+        if (box && !noMore && (data.html || data.text)) {
+          var list = box.querySelector("ol.hint-list");
+          if (!list) {
+            list = el("ol", { "class": "hint-list" });
+            box.appendChild(list);
+          }
+          var old = list.querySelectorAll("li.new");
+          for (var k = 0; k < old.length; k++) { old[k].className = ""; old[k].removeAttribute("tabindex"); }
+          var body = el("div", { "class": "markdown" });
+          // data.html is the hint's Markdown rendered by the server's safe renderer, as on the page.
+          if (data.html) { body.innerHTML = data.html; } else { body.textContent = data.text; }
+          var item = el("li", { "class": "new", tabindex: "-1", "data-level": data.level }, [body]);
           list.appendChild(item);
-          box.hidden = false;
           item.focus();
         }
-        if (data.remaining === 0 || status === 409) {
-          if (button) { button.parentNode.removeChild(button); }
-          if (status === 409) { box.appendChild(el("p", { "class": "hint", text: t("no_more_hints") })); }
+        if (button) {
+          if (noMore || !(data.remaining > 0)) {
+            button.parentNode.removeChild(button);
+          } else {
+            button.textContent = t("hint_button", { left: data.remaining });
+          }
         }
       });
     }
