@@ -54,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     for bp in (main_bp, auth_bp, learning_bp, clubs_bp, coordination_bp):
         app.register_blueprint(bp)
 
-    from codekids import cli
+    from codekids import cli, counter
 
+    counter.init_app(app)
     cli.init_app(app)
     return app

@@ -68,6 +68,16 @@ ROUTES: dict[str, Policy] = {
     "coordination.new_librarian": COORDINATORS,
     "coordination.librarian": LIBRARIAN_COORDINATORS,
     "coordination.librarian_reset": LIBRARIAN_COORDINATORS,
+    # The counter: the dashboard narrows itself to a county coordinator's county.
+    "counter.dashboard": COORDINATORS,
+    "counter.counties_csv": COORDINATORS,
+    "counter.clubs_csv": COORDINATORS,
+    "counter.trend_csv": COORDINATORS,
+    "counter.adjustments": COORDINATORS,
+    "counter.adjustments_csv": COORDINATORS,
+    # Public figures: anyone, and other websites may frame the embed.
+    "counter.api": ANYONE,
+    "counter.embed": ANYONE,
 }
 
 

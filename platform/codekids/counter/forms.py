@@ -1,0 +1,39 @@
+"""The coordinator's form for historical lines (adjustments)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from codekids.coordination.forms import option
+from codekids.counter.models import CLUB, COUNTY, NATION
+from codekids.counter.service import MAX_ADJUSTMENT
+
+
+class AdjustmentForm(FlaskForm):
+    scope = RadioField(
+        _l("Attributed to"),
+        choices=[option(NATION, _l("The whole country")), option(COUNTY, _l("A county")),
+                 option(CLUB, _l("A club"))],
+        validators=[InputRequired(message=_l("Please choose one of the options."))],
+    )
+    county_id = SelectField(_l("County"), choices=[], validate_choice=False, coerce=str)
+    club_id = SelectField(_l("Club"), choices=[], validate_choice=False, coerce=str)
+    amount = IntegerField(
+        _l("Lines of code (negative to correct an earlier entry)"),
+        validators=[
+            InputRequired(message=_l("Please write a whole number.")),
+            NumberRange(min=-MAX_ADJUSTMENT, max=MAX_ADJUSTMENT,
+                        message=_l("That number is too large.")),
+        ],
+    )
+    day = DateField(_l("Date the lines were written"),
+                    validators=[InputRequired(message=_l("Please give a date."))])
+    reason = TextAreaField(
+        _l("Reason and source"),
+        validators=[DataRequired(message=_l("Please fill this in.")),
+                    Length(max=2000, message=_l("At most %(max)s characters, please.",
+                                                max=2000))],
+    )

@@ -1,0 +1,628 @@
+"""The lines-of-code counter: what counts (DESIGN.md §4), the roll-ups, and the checks.
+
+    count_submission(submission, starter=..., cap=...)  # inside the caller's transaction
+    child_total(child), national_summary(), county_rows(), club_rows(...), trend(...)
+    record_adjustment(actor, ...)                        # historical lines, audited
+    verify()                                             # every total against the ledger
+
+Concurrency: totals change only by `UPDATE … SET lines = lines + :n`, and rows are
+created with INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite dialects), so
+two submissions at once can never lose an increment. Within one transaction the
+rows are always touched in the same order — child, club, county, nation, then the
+day buckets — so concurrent submissions cannot deadlock each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session, object_session
+
+from codekids import db
+from codekids.accounts.models import CHILD as CHILD_ROLE
+from codekids.accounts.models import COORDINATOR, User
+from codekids.clubs.models import Club, County
+from codekids.counter.models import (
+    CHILD,
+    CLUB,
+    COUNTY,
+    NATION,
+    NATION_KEY,
+    Adjustment,
+    AuditEntry,
+    ChildDay,
+    CountedLine,
+    CounterDay,
+    CounterTotal,
+)
+from codekids.db import utcnow
+from codekids.learning.models import PLAYGROUND, SUBMIT, Submission
+
+try:
+    from zoneinfo import ZoneInfo
+
+    _LOCAL = ZoneInfo("Europe/Bucharest")
+except Exception:  # pragma: no cover - no tz database: days in UTC
+    _LOCAL = None
+
+DEFAULT_PLAYGROUND_DAILY_CAP = 200
+SCRATCH = "-"  # a playground run that belongs to no saved project
+
+
+# ---- what counts ----------------------------------------------------------------------
+
+
+def normalise(line: str) -> str:
+    """Whitespace-normalised: every run of whitespace is one space, none at the ends."""
+    return " ".join(line.split())
+
+
+def is_code(normalised: str) -> bool:
+    """Not blank, not only a comment."""
+    return bool(normalised) and not normalised.startswith("#")
+
+
+def line_hash(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def countable_lines(source: str, starter: str = "") -> list[str]:
+    """The distinct normalised code lines of `source`, in order, without the starter's."""
+    given = {normalise(line) for line in (starter or "").splitlines()}
+    seen: set[str] = set()
+    out = []
+    for raw in (source or "").splitlines():
+        line = normalise(raw)
+        if is_code(line) and line not in given and line not in seen:
+            seen.add(line)
+            out.append(line)
+    return out
+
+
+def works(submission: Submission) -> bool:
+    """A passing graded submission, or a playground run that finished without error."""
+    if submission.kind == SUBMIT:
+        return bool(submission.solved) and bool(submission.exercise_id)
+    if submission.kind == PLAYGROUND:
+        return submission.status == "ok"
+    return False
+
+
+def target_of(submission: Submission) -> str:
+    if submission.kind == SUBMIT:
+        return f"ex:{submission.exercise_id}"
+    return f"pj:{submission.project_id if submission.project_id is not None else SCRATCH}"
+
+
+def counter_day(at: datetime | None = None) -> date:
+    """The day a line is counted on, in Romania's time (naive datetimes are UTC)."""
+    at = at or utcnow()
+    if _LOCAL is None:
+        return at.date()
+    from datetime import UTC
+
+    return at.replace(tzinfo=UTC).astimezone(_LOCAL).date()
+
+
+def playground_daily_cap() -> int:
+    try:
+        return int(current_app.config["CODEKIDS"].counter_playground_daily_cap)
+    except (RuntimeError, KeyError, AttributeError):
+        return DEFAULT_PLAYGROUND_DAILY_CAP
+
+
+# ---- race-free row creation -----------------------------------------------------------
+
+
+def _insert_ignore(s: Session, model, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING in the database's own dialect; returns the result
+    (its rowcount is the number of rows really inserted)."""
+    name = s.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the site supports these two
+        raise NotImplementedError(f"the counter does not know the {name} dialect")
+    return s.execute(insert(model.__table__).values(rows).on_conflict_do_nothing())
+
+
+def _ensure_totals(s: Session, keys: list[tuple[str, int]]) -> None:
+    now = utcnow()
+    _insert_ignore(
+        s, CounterTotal,
+        [{"scope": sc, "key": k, "lines": 0, "adjusted": 0, "updated_at": now} for sc, k in keys],
+    )
+
+
+def _add_to_totals(s: Session, keys: list[tuple[str, int]], *, lines: int = 0,
+                   adjusted: int = 0, activity: datetime | None = None) -> None:
+    now = utcnow()
+    for scope, key in keys:  # always child → club → county → nation (see the module doc)
+        values = {"updated_at": now}
+        if lines:
+            values["lines"] = CounterTotal.lines + lines
+        if adjusted:
+            values["adjusted"] = CounterTotal.adjusted + adjusted
+        if activity is not None:
+            values["last_activity_at"] = activity
+        s.execute(
+            update(CounterTotal)
+            .where(CounterTotal.scope == scope, CounterTotal.key == key)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _add_to_days(s: Session, keys: list[tuple[str, int]], day: date, lines: int) -> None:
+    _insert_ignore(s, CounterDay, [{"scope": sc, "key": k, "day": day, "lines": 0}
+                                   for sc, k in keys])
+    for scope, key in keys:
+        s.execute(
+            update(CounterDay)
+            .where(CounterDay.scope == scope, CounterDay.key == key, CounterDay.day == day)
+            .values(lines=CounterDay.lines + lines)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# ---- counting -------------------------------------------------------------------------
+
+
+def count_submission(submission: Submission, *, starter: str = "", cap: int | None = None) -> int:
+    """Count the new lines a working submission earns; returns how many were counted.
+
+    Runs inside the caller's transaction and never commits: the submission, its
+    ledger rows and every total are saved together or not at all. `cap` is the
+    exercise's `max_lines` for a graded submission and the per-project daily cap for
+    a playground run (None: the setting CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP).
+    """
+    s = object_session(submission) or db.session
+    if submission.child_id is None or not works(submission):
+        return 0
+    if cap is None:
+        cap = playground_daily_cap() if submission.kind == PLAYGROUND else 0
+    # The submission's INSERT first: it gives the ledger its id and, on SQLite, takes
+    # the write lock before anything is read, so the reads below cannot go stale.
+    s.flush()
+    now = utcnow()
+    today = counter_day(now)
+    club_id = submission.club_id
+    county_id = s.scalar(select(Club.county_id).where(Club.id == club_id))
+    child_id = submission.child_id
+    target = target_of(submission)
+    keys = [(CHILD, child_id), (CLUB, club_id), (COUNTY, county_id), (NATION, NATION_KEY)]
+    _ensure_totals(s, keys)
+    # One child's submissions are serialised on their total row (PostgreSQL; SQLite
+    # serialises every writer already), so two tabs submitting the same exercise at
+    # once cannot both pass the cap.
+    s.execute(
+        select(CounterTotal.key)
+        .where(CounterTotal.scope == CHILD, CounterTotal.key == child_id)
+        .with_for_update()
+    )
+
+    candidates = countable_lines(submission.source, starter)
+    hashes = [line_hash(line) for line in candidates]
+    known = set()
+    if hashes:
+        known = set(s.scalars(
+            select(CountedLine.line_hash).where(
+                CountedLine.child_id == child_id,
+                CountedLine.target == target,
+                CountedLine.line_hash.in_(hashes),
+            )
+        ))
+    fresh = [h for h in hashes if h not in known]
+    already = select(func.count()).select_from(CountedLine).where(
+        CountedLine.child_id == child_id, CountedLine.target == target
+    )
+    if submission.kind == PLAYGROUND:
+        already = already.where(CountedLine.day == today)
+    room = max(0, cap - (s.scalar(already) or 0))
+    fresh = fresh[:room]
+
+    counted = 0
+    if fresh:
+        project_id = submission.project_id if submission.kind == PLAYGROUND else None
+        exercise_id = submission.exercise_id if submission.kind == SUBMIT else None
+        result = _insert_ignore(s, CountedLine, [
+            {"child_id": child_id, "club_id": club_id, "county_id": county_id,
+             "target": target, "exercise_id": exercise_id, "project_id": project_id,
+             "line_hash": h, "submission_id": submission.id, "day": today,
+             "counted_at": now}
+            for h in fresh
+        ])
+        counted = result.rowcount if result.rowcount is not None and result.rowcount >= 0 \
+            else len(fresh)
+
+    if counted:
+        _add_to_totals(s, keys[:2], lines=counted, activity=now)
+        _add_to_totals(s, keys[2:], lines=counted)
+        _add_to_days(s, keys[1:], today, counted)
+    else:
+        _add_to_totals(s, keys[:2], activity=now)
+    _insert_ignore(s, ChildDay, [{"child_id": child_id, "day": today, "club_id": club_id,
+                                  "programs": 0, "lines": 0}])
+    s.execute(
+        update(ChildDay)
+        .where(ChildDay.child_id == child_id, ChildDay.day == today)
+        .values(programs=ChildDay.programs + 1, lines=ChildDay.lines + counted)
+        .execution_options(synchronize_session=False)
+    )
+    return counted
+
+
+# ---- reading totals (never the ledger, never submissions) -----------------------------
+
+
+def _total(scope: str, key: int) -> CounterTotal | None:
+    return db.session.get(CounterTotal, (scope, key))
+
+
+def child_total(child) -> int:
+    row = _total(CHILD, child.id if hasattr(child, "id") else int(child))
+    return int(row.lines) if row else 0
+
+
+def child_lines_by_exercise(child) -> dict[str, int]:
+    """{exercise id: lines counted}; one child's own ledger rows (a few hundred at most)."""
+    child_id = child.id if hasattr(child, "id") else int(child)
+    rows = db.session.execute(
+        select(CountedLine.exercise_id, func.count())
+        .where(CountedLine.child_id == child_id, CountedLine.exercise_id.is_not(None))
+        .group_by(CountedLine.exercise_id)
+    )
+    return {ex: int(n) for ex, n in rows}
+
+
+@dataclass
+class Summary:
+    counted: int
+    historical: int
+    updated_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return self.counted + self.historical
+
+
+def summary(scope: str = NATION, key: int = NATION_KEY) -> Summary:
+    row = _total(scope, key)
+    if row is None:
+        return Summary(0, 0, None)
+    return Summary(int(row.lines), int(row.adjusted), row.updated_at)
+
+
+def national_summary() -> Summary:
+    return summary(NATION, NATION_KEY)
+
+
+@dataclass
+class CountyRow:
+    id: int
+    code: str
+    name: str
+    counted: int
+    historical: int
+
+    @property
+    def total(self) -> int:
+        return self.counted + self.historical
+
+
+def county_rows(county_id: int | None = None) -> list[CountyRow]:
+    q = (
+        select(County, CounterTotal)
+        .outerjoin(CounterTotal, and_(CounterTotal.scope == COUNTY,
+                                      CounterTotal.key == County.id))
+        .order_by(County.name)
+    )
+    if county_id is not None:
+        q = q.where(County.id == county_id)
+    return [
+        CountyRow(c.id, c.code, c.name, int(t.lines) if t else 0, int(t.adjusted) if t else 0)
+        for c, t in db.session.execute(q)
+    ]
+
+
+@dataclass
+class ClubRow:
+    id: int
+    name: str
+    town: str
+    county: str
+    counted: int
+    historical: int
+    children: int
+    active_week: int
+    last_activity: datetime | None
+
+
+CLUB_SORTS = ("lines", "children", "active", "last", "name")
+
+
+def club_rows(county_id: int | None = None, sort: str = "lines") -> list[ClubRow]:
+    s = db.session
+    q = (
+        select(Club, CounterTotal)
+        .outerjoin(CounterTotal, and_(CounterTotal.scope == CLUB, CounterTotal.key == Club.id))
+    )
+    if county_id is not None:
+        q = q.where(Club.county_id == county_id)
+    pairs = list(s.execute(q))
+    ids = [c.id for c, _t in pairs]
+    children: dict[int, int] = {}
+    active: dict[int, int] = {}
+    if ids:
+        children = dict(s.execute(
+            select(User.club_id, func.count(User.id))
+            .where(User.role == CHILD_ROLE, User.active.is_(True), User.club_id.in_(ids))
+            .group_by(User.club_id)
+        ).all())
+        week_start = counter_day() - timedelta(days=6)
+        active = dict(s.execute(
+            select(ChildDay.club_id, func.count(func.distinct(ChildDay.child_id)))
+            .where(ChildDay.day >= week_start, ChildDay.club_id.in_(ids))
+            .group_by(ChildDay.club_id)
+        ).all())
+    rows = [
+        ClubRow(c.id, c.name, c.town, c.county.name,
+                int(t.lines) if t else 0, int(t.adjusted) if t else 0,
+                int(children.get(c.id, 0)), int(active.get(c.id, 0)),
+                t.last_activity_at if t else None)
+        for c, t in pairs
+    ]
+    keys = {
+        "lines": lambda r: (-r.counted, r.name),
+        "children": lambda r: (-r.children, r.name),
+        "active": lambda r: (-r.active_week, r.name),
+        "last": lambda r: (-(r.last_activity.timestamp() if r.last_activity else 0), r.name),
+        "name": lambda r: (r.name.casefold(), r.id),
+    }
+    return sorted(rows, key=keys.get(sort, keys["lines"]))
+
+
+def week_lines(scope: str, key: int, today: date | None = None) -> int:
+    """Counted lines of the last seven days (today included), from the day buckets."""
+    today = today or counter_day()
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(CounterDay.lines), 0)).where(
+            CounterDay.scope == scope, CounterDay.key == key,
+            CounterDay.day > today - timedelta(days=7), CounterDay.day <= today,
+        )
+    ) or 0)
+
+
+@dataclass
+class Trend:
+    daily: list[tuple[date, int]]
+    weekly: list[tuple[date, int]]  # (Monday, lines)
+
+
+def trend(scope: str = NATION, key: int = NATION_KEY, *, days: int = 60, weeks: int = 26,
+          today: date | None = None) -> Trend:
+    today = today or counter_day()
+    monday = today - timedelta(days=today.weekday())
+    first_week = monday - timedelta(weeks=weeks - 1)
+    start = min(first_week, today - timedelta(days=days - 1))
+    by_day = dict(db.session.execute(
+        select(CounterDay.day, CounterDay.lines).where(
+            CounterDay.scope == scope, CounterDay.key == key, CounterDay.day >= start,
+            CounterDay.day <= today,
+        )
+    ).all())
+    daily = [(d, int(by_day.get(d, 0)))
+             for d in (today - timedelta(days=i) for i in range(days - 1, -1, -1))]
+    weekly_sum: dict[date, int] = defaultdict(int)
+    for d, n in by_day.items():
+        if d >= first_week:
+            weekly_sum[d - timedelta(days=d.weekday())] += int(n)
+    weekly = [(w, weekly_sum.get(w, 0))
+              for w in (first_week + timedelta(weeks=i) for i in range(weeks))]
+    return Trend(daily, weekly)
+
+
+# ---- adjustments ----------------------------------------------------------------------
+
+
+class AdjustmentError(ValueError):
+    """The adjustment cannot be recorded; `code` says why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+MAX_ADJUSTMENT = 10**10
+
+
+def may_adjust(user, scope: str, club: Club | None, county: County | None) -> bool:
+    """National coordinators anywhere; a county coordinator only inside their county."""
+    if not getattr(user, "is_authenticated", False) or user.role != COORDINATOR:
+        return False
+    if user.county_id is None:
+        return True
+    if scope == CLUB:
+        return club is not None and club.county_id == user.county_id
+    if scope == COUNTY:
+        return county is not None and county.id == user.county_id
+    return False
+
+
+def record_adjustment(actor: User, *, scope: str, amount: int, day: date, reason: str,
+                      club_id: int | None = None, county_id: int | None = None) -> Adjustment:
+    """Record historical lines attributed to a club, a county or the nation, roll them up
+    into the `adjusted` column of every total above, and log who did it, in one commit."""
+    s = db.session
+    reason = (reason or "").strip()
+    if scope not in (CLUB, COUNTY, NATION):
+        raise AdjustmentError("scope")
+    if not reason:
+        raise AdjustmentError("reason")
+    if not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_ADJUSTMENT:
+        raise AdjustmentError("amount")
+    club = s.get(Club, club_id) if scope == CLUB and club_id is not None else None
+    county = s.get(County, county_id) if scope == COUNTY and county_id is not None else None
+    if scope == CLUB and club is None or scope == COUNTY and county is None:
+        raise AdjustmentError("target")
+    if not may_adjust(actor, scope, club, county):
+        raise AdjustmentError("scope")
+    if scope == CLUB:
+        county = club.county
+    keys = []
+    if club is not None:
+        keys.append((CLUB, club.id))
+    if county is not None:
+        keys.append((COUNTY, county.id))
+    keys.append((NATION, NATION_KEY))
+    adjustment = Adjustment(
+        scope=scope, club_id=club.id if club else None, county_id=county.id if county else None,
+        amount=amount, day=day, reason=reason[:2000], created_by_id=actor.id,
+    )
+    s.add(adjustment)
+    s.flush()
+    _ensure_totals(s, keys)
+    _add_to_totals(s, keys, adjusted=amount)
+    s.add(AuditEntry(
+        actor_id=actor.id, actor_label=actor.label[:120], action="adjustment.create",
+        adjustment_id=adjustment.id,
+        details={"scope": scope, "club_id": adjustment.club_id, "county_id": adjustment.county_id,
+                 "amount": amount, "day": day.isoformat(), "reason": adjustment.reason},
+    ))
+    s.commit()
+    return adjustment
+
+
+def adjustments(county_id: int | None = None) -> list[Adjustment]:
+    q = select(Adjustment).order_by(Adjustment.created_at.desc(), Adjustment.id.desc())
+    if county_id is not None:
+        q = q.where(Adjustment.county_id == county_id)
+    return list(db.session.scalars(q))
+
+
+def audit_log(county_id: int | None = None, limit: int = 200) -> list[AuditEntry]:
+    q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if county_id is not None:
+        q = q.join(Adjustment, Adjustment.id == AuditEntry.adjustment_id).where(
+            Adjustment.county_id == county_id)
+    return list(db.session.scalars(q))
+
+
+# ---- verify ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    what: str  # "child 12 lines", "club 3 day 2026-11-24", "ledger row 9"
+    stored: int | None
+    expected: int | None
+
+    def __str__(self) -> str:
+        return f"{self.what}: stored {self.stored}, expected {self.expected}"
+
+
+def expected_totals(s: Session | None = None) -> dict[tuple[str, int], tuple[int, int]]:
+    """Every total recomputed from the raw data: {(scope, key): (lines, adjusted)}."""
+    s = s or db.session
+    lines: dict[tuple[str, int], int] = defaultdict(int)
+    for child_id, n in s.execute(select(CountedLine.child_id, func.count())
+                                 .where(CountedLine.child_id.is_not(None))
+                                 .group_by(CountedLine.child_id)):
+        lines[(CHILD, child_id)] = int(n)
+    for col, scope in ((CountedLine.club_id, CLUB), (CountedLine.county_id, COUNTY)):
+        for key, n in s.execute(select(col, func.count()).group_by(col)):
+            lines[(scope, key)] = int(n)
+    lines[(NATION, NATION_KEY)] = int(s.scalar(select(func.count()).select_from(CountedLine)))
+    adjusted: dict[tuple[str, int], int] = defaultdict(int)
+    for scope, club_id, county_id, amount in s.execute(
+        select(Adjustment.scope, Adjustment.club_id, Adjustment.county_id,
+               func.sum(Adjustment.amount))
+        .group_by(Adjustment.scope, Adjustment.club_id, Adjustment.county_id)
+    ):
+        amount = int(amount)
+        if scope == CLUB:
+            adjusted[(CLUB, club_id)] += amount
+        if county_id is not None:
+            adjusted[(COUNTY, county_id)] += amount
+        adjusted[(NATION, NATION_KEY)] += amount
+    return {k: (lines.get(k, 0), adjusted.get(k, 0)) for k in set(lines) | set(adjusted)}
+
+
+def expected_days(s: Session | None = None) -> dict[tuple[str, int, date], int]:
+    s = s or db.session
+    out: dict[tuple[str, int, date], int] = {}
+    for col, scope in ((CountedLine.club_id, CLUB), (CountedLine.county_id, COUNTY)):
+        for key, day, n in s.execute(select(col, CountedLine.day, func.count())
+                                     .group_by(col, CountedLine.day)):
+            out[(scope, key, day)] = int(n)
+    for day, n in s.execute(select(CountedLine.day, func.count()).group_by(CountedLine.day)):
+        out[(NATION, NATION_KEY, day)] = int(n)
+    return out
+
+
+def verify(s: Session | None = None, *, trace: bool = True) -> list[Difference]:
+    """Recompute every total and day bucket from the ledger (and the adjustments) and
+    list where the stored figures differ. With `trace`, also check that every ledger
+    row is a code line of a working submission of the same child."""
+    s = s or db.session
+    problems: list[Difference] = []
+    expected = expected_totals(s)
+    stored = {(t.scope, t.key): (int(t.lines), int(t.adjusted))
+              for t in s.scalars(select(CounterTotal))}
+    gone = set()
+    child_keys = [k for sc, k in stored if sc == CHILD]
+    if child_keys:
+        alive = set(s.scalars(select(User.id).where(User.id.in_(child_keys))))
+        # A deleted child's lines stay in the club, county and nation, anonymous; the
+        # child's own total row is left behind with nobody to point at.
+        gone = {(CHILD, k) for k in child_keys if k not in alive}
+    for key in sorted(set(expected) | set(stored), key=lambda k: (k[0], k[1])):
+        if key in gone:
+            continue
+        want = expected.get(key, (0, 0))
+        have = stored.get(key)
+        for i, name in enumerate(("lines", "adjusted")):
+            have_value = have[i] if have else 0
+            if have_value != want[i]:
+                problems.append(Difference(f"{key[0]} {key[1]} {name}",
+                                           have[i] if have else None, want[i]))
+    days_expected = expected_days(s)
+    days_stored = {(d.scope, d.key, d.day): int(d.lines) for d in s.scalars(select(CounterDay))}
+    for key in sorted(set(days_expected) | set(days_stored)):
+        if days_stored.get(key, 0) != days_expected.get(key, 0):
+            problems.append(Difference(f"{key[0]} {key[1]} day {key[2].isoformat()}",
+                                       days_stored.get(key), days_expected.get(key, 0)))
+    if trace:
+        problems.extend(_untraceable(s))
+    return problems
+
+
+def _untraceable(s: Session) -> list[Difference]:
+    problems = []
+    rows = s.execute(
+        select(CountedLine.id, CountedLine.child_id, CountedLine.target, CountedLine.line_hash,
+               CountedLine.submission_id)
+        .order_by(CountedLine.submission_id, CountedLine.id)
+    ).yield_per(5000)
+    current_id, hashes, sub = None, set(), None
+    for row_id, child_id, target, h, submission_id in rows:
+        if submission_id != current_id:
+            current_id = submission_id
+            sub = s.get(Submission, submission_id)
+            hashes = {line_hash(x) for x in countable_lines(sub.source)} if sub else set()
+            if sub is not None:
+                s.expunge(sub)  # keeps the identity map small on a big ledger
+        ok = (
+            sub is not None and works(sub) and target_of(sub) == target and h in hashes
+            and (child_id is None or sub.child_id in (None, child_id))
+        )
+        if not ok:
+            problems.append(Difference(f"ledger row {row_id} (submission {submission_id}) "
+                                       "is not a code line of a working submission", None, None))
+    return problems
