@@ -38,20 +38,22 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
 
-    from codekids import bank, db, i18n, web
+    from codekids import bank, db, i18n, static_files, web
 
     db.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     bank.init_app(app)
+    static_files.init_app(app)
 
     from codekids.accounts.views import bp as auth_bp
     from codekids.clubs.views import bp as clubs_bp
     from codekids.coordination.views import bp as coordination_bp
+    from codekids.learning.api import bp as api_bp
     from codekids.learning.views import bp as learning_bp
     from codekids.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, learning_bp, clubs_bp, coordination_bp):
+    for bp in (main_bp, auth_bp, learning_bp, api_bp, clubs_bp, coordination_bp):
         app.register_blueprint(bp)
 
     from codekids import cli, counter

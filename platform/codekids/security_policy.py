@@ -48,6 +48,17 @@ ROUTES: dict[str, Policy] = {
     "auth.accept_invitation": ANYONE,
     "auth.change_password": STAFF,
     "learning.home": CHILDREN,
+    "learning.exercise_set": CHILDREN,
+    "learning.exercise": CHILDREN,
+    "learning.playground": CHILDREN,
+    "learning.project": CHILDREN,
+    "api.exercise_run": CHILDREN,
+    "api.exercise_submit": CHILDREN,
+    "api.exercise_draft": CHILDREN,
+    "api.exercise_hint": CHILDREN,
+    "api.playground_run": CHILDREN,
+    "api.project_create": CHILDREN,
+    "api.project_update": CHILDREN,
     "clubs.my_clubs": STAFF,
     "clubs.club": CLUB_STAFF,
     "clubs.add_children": CLUB_STAFF,
@@ -112,6 +123,10 @@ def enforce() -> object | None:
     g.route_policy = policy
     if may_access(current_user, policy, request.view_args or {}):
         return None
+    if request.blueprint == "api":
+        # The JSON API never redirects to a login page: it answers 403 in JSON
+        # (learning/api.py) and the page reloads itself.
+        abort(403)
     if not current_user.is_authenticated:
         if policy.roles == CHILDREN.roles:
             return redirect(url_for("auth.child_start", next=request.full_path))

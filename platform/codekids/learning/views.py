@@ -1,13 +1,272 @@
-"""The child's home page."""
+"""The child's pages: home, a set, an exercise, the playground and its projects.
+
+Every page works without JavaScript as a full-page form (the JSON API in
+``api.py`` is the same service behind the editor's buttons). Views parse the
+form, call ``service``, and render; a refused input re-renders the page with the
+reason in the child's language and the matching status code.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import json
+import secrets
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
+
+from codekids.bank.texts import localized
+from codekids.learning import drawing, service
+from codekids.learning.api import next_exercise_dict, submit_payload
+from codekids.learning.markdown import render_markdown
+from codekids.learning.service import LearningError
 
 bp = Blueprint("learning", __name__)
 
 
+def _bank():
+    return current_app.extensions["codekids_bank"]
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+@bp.app_template_filter("markdown")
+def _markdown_filter(text: str) -> Markup:
+    return render_markdown(text or "")
+
+
+@bp.app_template_filter("mark_column")
+def _mark_column(line: str | None, column: int | None) -> Markup:
+    """A shown line with the character at ``column`` (1-based) in <mark>: the first difference."""
+    if line is None:
+        return Markup("")
+    if not column or column < 1 or column > len(line):
+        return escape(line) + Markup('<mark class="diff-end"> </mark>')
+    i = column - 1
+    return escape(line[:i]) + Markup("<mark>") + escape(line[i]) + Markup("</mark>") + escape(
+        line[i + 1:])
+
+
+@bp.app_template_global("turtle_drawing")
+def _turtle_drawing(segments):
+    return drawing.drawing(segments)
+
+
+@bp.app_template_global("js_texts")
+def js_texts() -> dict[str, str]:
+    """Every text the page's JavaScript shows, translated here ({name} filled by the script)."""
+    return {
+        "running": _("Running…"),
+        "checking": _("Checking your program…"),
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "save_failed": _("Not saved yet — we will try again."),
+        "font_larger": _("Bigger letters"),
+        "font_smaller": _("Smaller letters"),
+        # TRANSLATORS: keep {passed} and {total} as they are.
+        "summary": _("{passed} of {total} tests passed."),
+        "solved": _("Well done! Every test passed."),
+        # TRANSLATORS: keep {n} as it is.
+        "test_n": _("Test {n}"),
+        "hidden_test": _("Hidden test"),
+        "status_passed": _("passed"),
+        "status_failed": _("did not pass"),
+        "status_error": _("error"),
+        "status_timeout": _("too slow"),
+        "status_memory": _("too much memory"),
+        "status_output_limit": _("printed too much"),
+        "input": _("Input"),
+        "expected": _("Expected"),
+        "actual": _("Your program printed"),
+        "call": _("Call"),
+        "returned": _("Your function gave back"),
+        "printed": _("It printed"),
+        "nothing": _("(nothing)"),
+        "output": _("What your program printed"),
+        "output_truncated": _("The output was too long and was cut."),
+        "no_output": _("Your program printed nothing."),
+        # TRANSLATORS: keep {n} as it is.
+        "stars": _("Stars: {n} of 3"),
+        # TRANSLATORS: keep {title} as it is.
+        "next_exercise": _("Next exercise: {title}"),
+        # TRANSLATORS: keep {n} as it is.
+        "hint_n": _("Hint {n}"),
+        "no_more_hints": _("There are no more hints."),
+        "network_error": _("The server did not answer. Check the connection and try again."),
+        "drawing": _("The turtle's drawing"),
+        "draw_again": _("Draw again"),
+        # TRANSLATORS: keep {line} as it is.
+        "error_line": _("Look at line {line}."),
+        # TRANSLATORS: keep {n} as it is.
+        "lines_counted": _("+{n} lines of code for you!"),
+        "test": _("Test"),
+        "result": _("Result"),
+        "details": _("Details"),
+    }
+
+
+@bp.app_template_filter("segments_json")
+def _segments_json(segments) -> str:
+    return json.dumps(segments or [], separators=(",", ":"))
+
+
 @bp.get("/acasa")
 def home():
-    return render_template("child/home.html", child=current_user)
+    assigned, all_sets = service.home(current_user, _bank(), _locale())
+    return render_template("child/home.html", child=current_user, assigned=assigned,
+                           all_sets=all_sets, total_lines=service.child_total_lines(current_user))
+
+
+@bp.get("/seturi/<set_id>")
+def exercise_set(set_id: str):
+    try:
+        found = service.get_set(_bank(), set_id)
+    except LearningError:
+        abort(404)
+    view = service.set_view(found, service.progress_by_exercise(current_user), _locale())
+    return render_template("child/set.html", view=view)
+
+
+def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=None,
+                   error: LearningError | None = None, stdin: str = "", new_hint=None):
+    locale = _locale()
+    bank = _bank()
+    progress = service.get_progress(current_user.id, exercise.id)
+    hints = service.revealed_hints(current_user, exercise, locale)
+    exercise_set = bank.get_set(exercise.set_id)
+    error_line = None
+    if results is not None:
+        error_line = (results.get("explanation") or {}).get("line")
+    elif run is not None:
+        error_line = run.get("error_line")
+    segments = (run or {}).get("turtle")
+    html = render_template(
+        "child/exercise.html",
+        exercise=exercise,
+        title=localized(exercise.title, locale),
+        statement=localized(exercise.statement, locale),
+        exercise_set=exercise_set,
+        set_title=localized(exercise_set.title, locale) if exercise_set else "",
+        code=code,
+        stdin=stdin,
+        client_key=secrets.token_urlsafe(24),
+        progress=progress,
+        hints=hints,
+        hints_total=len(service.hints_of(exercise, locale)),
+        new_hint=new_hint,
+        results=results,
+        run=run,
+        segments=segments,
+        error=error,
+        error_line=error_line,
+        next_exercise=next_exercise_dict(service.next_exercise(bank, exercise)),
+        max_bytes=service.MAX_SOURCE_BYTES,
+    )
+    return html, status
+
+
+@bp.route("/exercitii/<exercise_id>", methods=["GET", "POST"])
+def exercise(exercise_id: str):
+    try:
+        ex = service.get_exercise(_bank(), exercise_id)
+    except LearningError:
+        abort(404)
+    if request.method == "GET":
+        return _exercise_page(ex, code=service.code_for(current_user, ex))
+
+    action = request.form.get("action", "")
+    raw = request.form.get("source")
+    stdin = request.form.get("stdin", "")
+    # What goes back into the editor: what the child sent, unless it is the thing refused.
+    code = raw if isinstance(raw, str) else service.code_for(current_user, ex)
+    try:
+        if action not in ("run", "submit", "hint"):
+            raise LearningError("bad_request")
+        try:
+            service.clean_source(raw, allow_empty=True)
+        except LearningError:
+            code = service.code_for(current_user, ex)
+            raise
+        # No JavaScript: every post keeps the child's code as their draft.
+        service.save_draft(current_user, ex, raw)
+        if action == "run":
+            run = service.run_exercise(current_user, ex, raw, stdin, _locale())
+            return _exercise_page(ex, code=code, run=run, stdin=stdin)
+        if action == "submit":
+            outcome = service.record_submission(current_user, ex, raw,
+                                                request.form.get("client_key"), _locale(),
+                                                bank=_bank())
+            results = submit_payload(outcome)
+            return _exercise_page(ex, code=code, results=results, stdin=stdin)
+        hint = service.reveal_hint(current_user, ex, _locale())
+        return _exercise_page(ex, code=code, stdin=stdin, new_hint=hint)
+    except LearningError as err:
+        if len(stdin) > service.MAX_STDIN_BYTES:
+            stdin = ""
+        return _exercise_page(ex, code=code, status=err.status, error=err, stdin=stdin)
+
+
+@bp.route("/joaca", methods=["GET", "POST"])
+def playground():
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        try:
+            project = service.create_project(current_user, name, request.form.get("source", ""))
+            return redirect(url_for("learning.project", project_id=project.id), code=303)
+        except LearningError as err:
+            error = err
+    html = render_template("child/playground.html", projects=service.list_projects(current_user),
+                           error=error, name=name[:service.MAX_PROJECT_NAME])
+    return html, (error.status if error else 200)
+
+
+def _project_page(project, *, code: str, stdin: str = "", run=None, error=None, status=200,
+                  saved=False, name=None):
+    html = render_template("child/project.html", project=project, code=code, stdin=stdin, run=run,
+                           segments=(run or {}).get("turtle"), error=error, saved=saved,
+                           name=project.name if name is None else name,
+                           error_line=(run or {}).get("error_line"),
+                           max_bytes=service.MAX_SOURCE_BYTES)
+    return html, status
+
+
+@bp.route("/joaca/<int:project_id>", methods=["GET", "POST"])
+def project(project_id: int):
+    try:
+        proj = service.get_project(current_user, project_id)
+    except LearningError:
+        abort(404)  # someone else's project looks exactly like a missing one
+    if request.method == "GET":
+        return _project_page(proj, code=proj.source)
+
+    action = request.form.get("action", "")
+    raw = request.form.get("source")
+    stdin = request.form.get("stdin", "")
+    name = request.form.get("name")
+    code = raw if isinstance(raw, str) else proj.source
+    try:
+        if action not in ("run", "save"):
+            raise LearningError("bad_request")
+        try:
+            service.clean_source(raw, allow_empty=True)
+        except LearningError:
+            code = proj.source
+            raise
+        if action == "save":
+            service.update_project(current_user, proj.id, name=name, source=raw)
+            return _project_page(proj, code=code, stdin=stdin, saved=True)
+        # Running keeps the code too, as a draft keeps an exercise's.
+        service.update_project(current_user, proj.id, source=raw)
+        run = service.run_playground(current_user, raw, stdin, _locale(), project_id=proj.id)
+        return _project_page(proj, code=code, stdin=stdin, run=run)
+    except LearningError as err:
+        if len(stdin) > service.MAX_STDIN_BYTES:
+            stdin = ""
+        return _project_page(proj, code=code, stdin=stdin, error=err, status=err.status,
+                             name=(name or "")[:service.MAX_PROJECT_NAME] or None)

@@ -1,0 +1,298 @@
+"""The child's pages without JavaScript: every action is a full-page form post."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from codekids import db
+from codekids.learning.models import Assignment, Draft, HintUse, Progress, Project, Submission
+from tests.unit.learning.conftest import HELLO, HELLO_RIGHT, HELLO_WRONG, TURTLE_SQUARE
+
+
+def _count(app, model, **where) -> int:
+    with app.app_context():
+        query = select(func.count()).select_from(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return db.session.scalar(query)
+
+
+def _client_key(html: str) -> str:
+    return re.search(r'name="client_key" value="([^"]+)"', html).group(1)
+
+
+def _post(client, action, source, *, key="nojs-key-0001", stdin="", exercise=HELLO):
+    return client.post(f"/exercitii/{exercise}", data={
+        "action": action, "source": source, "stdin": stdin, "client_key": key})
+
+
+# ---- home and sets ------------------------------------------------------------------------
+
+
+def test_home_shows_assigned_sets_first_and_every_set(app, world, child_client):
+    with app.app_context():
+        db.session.add(Assignment(club_id=world.club, set_id="loops"))
+        db.session.commit()
+    html = child_client.get("/acasa").get_data(as_text=True)
+    assert "From your librarian" in html
+    assert html.index("From your librarian") < html.index("All exercises")
+    assigned = html[html.index("From your librarian"):html.index("All exercises")]
+    assert "/seturi/loops" in assigned and "/seturi/first-steps" not in assigned
+    assert "/seturi/first-steps" in html and "/exercitii/hello" in html
+    assert 'id="my-lines"' in html
+
+
+def test_home_shows_stars_and_set_progress(app, world, child_client):
+    _post(child_client, "submit", HELLO_RIGHT)
+    html = child_client.get("/acasa").get_data(as_text=True)
+    assert "3 stars of 3" in html
+    assert "1 of 7 solved" in html
+
+
+def test_a_set_page_lists_its_exercises(child_client):
+    resp = child_client.get("/seturi/first-steps")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert html.index("/exercitii/hello") < html.index("/exercitii/two-lines")
+
+
+def test_an_unknown_set_is_not_found(child_client):
+    assert child_client.get("/seturi/no-such-set").status_code == 404
+
+
+# ---- the exercise page --------------------------------------------------------------------
+
+
+def test_the_exercise_page_is_a_working_form_without_javascript(child_client):
+    resp = child_client.get("/exercitii/hello")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert '<form id="code-form" method="post" action="/exercitii/hello">' in html
+    assert 'name="csrf_token"' in html and 'name="client_key"' in html
+    assert '<textarea id="code" name="source"' in html and 'print(&#34;Bună!&#34;)' in html
+    assert '<textarea id="stdin" name="stdin"' in html
+    for action in ("run", "submit", "hint"):
+        assert f'name="action" value="{action}"' in html
+    assert 'id="results" aria-live="polite"' in html and 'id="hints"' in html
+    assert 'id="turtle"' in html
+    assert 'data-api-submit="/api/v1/exercises/hello/submit"' in html
+    assert 'data-max-bytes="65536"' in html
+    assert '<meta name="csrf-token"' in html
+    assert '<script type="application/json" id="i18n">' in html
+    # The statement is Markdown, rendered.
+    assert "<strong>write something on the screen</strong>" in html
+
+
+def test_each_render_has_a_fresh_client_key(child_client):
+    first = _client_key(child_client.get("/exercitii/hello").get_data(as_text=True))
+    second = _client_key(child_client.get("/exercitii/hello").get_data(as_text=True))
+    assert first != second and len(first) >= 16
+
+
+def test_a_wrong_submission_shows_the_visible_test_details(app, world, child_client):
+    resp = _post(child_client, "submit", HELLO_WRONG)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "0 of 2 tests passed" in html
+    assert '<table class="results results-table">' in html
+    # Expected and actual with their whitespace visible, the first difference marked.
+    assert "Bună ziua!↵" in html and "Buna ziua↵" in html
+    assert "First difference: line 1, column 4." in html
+    assert "Bun<mark>ă</mark> ziua!</code>" in html and "Bun<mark>a</mark> ziua</code>" in html
+    # The hidden test says only that it did not pass.
+    assert "A hidden test did not pass." in html
+    hidden_row = html[html.index("hidden-test"):]
+    hidden_row = hidden_row[:hidden_row.index("</tr>")]
+    assert "ziua" not in hidden_row
+    # The child's code stays in the editor, and is their draft now.
+    assert "Buna ziua" in html[html.index('<textarea id="code"'):]
+    with app.app_context():
+        assert db.session.scalar(select(Draft.source)) == HELLO_WRONG
+
+
+def test_an_error_is_explained_at_its_line(child_client):
+    html = _post(child_client, "submit", 'print("Bună ziua!"\n').get_data(as_text=True)
+    assert 'data-error-line="1"' in html
+    assert "Line 1" in html
+
+
+def test_a_right_submission_shows_stars_and_the_next_exercise(app, world, child_client):
+    html = _post(child_client, "submit", HELLO_RIGHT).get_data(as_text=True)
+    assert "Well done! Every test passed." in html
+    assert "3 stars of 3" in html
+    assert 'href="/exercitii/two-lines"' in html and "Next exercise:" in html
+    with app.app_context():
+        progress = db.session.scalar(select(Progress))
+        assert (progress.solved, progress.stars) == (True, 3)
+
+
+def test_a_double_click_on_submit_is_recorded_once(app, world, child_client):
+    first = _post(child_client, "submit", HELLO_WRONG, key="same-key-0001")
+    again = _post(child_client, "submit", HELLO_WRONG, key="same-key-0001")
+    assert first.status_code == again.status_code == 200
+    assert "You already sent this program" in again.get_data(as_text=True)
+    assert _count(app, Submission) == 1
+    with app.app_context():
+        assert db.session.scalar(select(Progress.attempts)) == 1
+
+
+def test_run_shows_the_output_for_the_childs_input(app, child_client):
+    resp = _post(child_client, "run", 'n = input()\nprint("Salut,", n)', stdin="Ioana",
+                 exercise="hello-input")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Salut, Ioana" in html and "What your program did" in html
+    assert _count(app, Submission, kind="run") == 1
+    assert _count(app, Progress) == 0
+
+
+def test_a_turtle_run_is_drawn_as_static_svg_with_its_segments(child_client):
+    html = _post(child_client, "run", TURTLE_SQUARE, exercise="turtle-square").get_data(
+        as_text=True)
+    turtle = html[html.index('id="turtle"'):]
+    assert "<svg" in turtle and turtle.count("<line ") == 4
+    assert 'data-segments="[{&#34;x1&#34;' in html
+
+
+def test_hints_come_one_at_a_time_and_are_recorded(app, world, child_client):
+    first = _post(child_client, "hint", HELLO_WRONG).get_data(as_text=True)
+    assert "Look only at the text between the quotes" in first
+    assert "Keep the word" not in first
+    assert "Show a hint (2 left)" in first
+    second = _post(child_client, "hint", HELLO_WRONG).get_data(as_text=True)
+    assert "Keep the word" in second
+    assert _count(app, HintUse) == 2
+    # Still there on the next visit, on any PC.
+    assert "Keep the word" in child_client.get("/exercitii/hello").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Progress.hints_used)) == 2
+
+
+def test_the_draft_is_restored_on_the_next_visit(child_client):
+    _post(child_client, "run", "print('my own work')")
+    html = child_client.get("/exercitii/hello").get_data(as_text=True)
+    assert "print(&#39;my own work&#39;)" in html
+
+
+def test_a_statement_cannot_inject_html(app, child_client):
+    exercise = app.extensions["codekids_bank"].get(HELLO)
+    exercise.statement["en"] = "Hi <script>alert('x')</script> [x](javascript:alert(1))"
+    html = child_client.get("/exercitii/hello").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+    assert 'href="javascript:' not in html
+
+
+# ---- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "status", "words"), [
+    ("", 400, "Your program is empty"),
+    ("   \n", 400, "Your program is empty"),
+    ("x = 1\n" * 180_000, 413, "Your program is too long"),
+    ("print(1)\x00\x00", 400, "characters in it that are not text"),
+    ("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 400, "characters in it that are not text"),
+])
+def test_bad_submissions_get_a_clear_answer_and_record_nothing(app, world, child_client, source,
+                                                                status, words):
+    resp = _post(child_client, "submit", source)
+    assert resp.status_code == status
+    html = resp.get_data(as_text=True)
+    assert words in html and 'role="alert"' in html
+    assert _count(app, Submission) == 0 and _count(app, Progress) == 0
+
+
+def test_invalid_utf8_in_a_form_post_is_refused(app, world, child_client):
+    body = (b"action=submit&client_key=utf8-key-0001&source=print%28%22"
+            b"\xff\xfe%C3%28%22%29")
+    resp = child_client.post("/exercitii/hello", data=body,
+                             content_type="application/x-www-form-urlencoded")
+    assert resp.status_code == 400
+    # Werkzeug leaves out a field that is not UTF-8: the page did not send a program.
+    assert 'role="alert"' in resp.get_data(as_text=True)
+    assert _count(app, Submission) == 0 and _count(app, Draft) == 0
+
+
+def test_a_1mb_paste_does_not_come_back_into_the_page(child_client):
+    resp = _post(child_client, "submit", "a" * (1024 * 1024))
+    assert resp.status_code == 413
+    assert len(resp.get_data()) < 200_000
+    assert "print(&#34;Bună!&#34;)" in resp.get_data(as_text=True)  # the starter, not the paste
+
+
+def test_an_unknown_action_is_a_bad_request(app, child_client):
+    resp = _post(child_client, "delete-everything", HELLO_RIGHT)
+    assert resp.status_code == 400
+    assert _count(app, Submission) == 0
+
+
+def test_an_exercise_that_does_not_exist_is_not_found(app, child_client):
+    assert child_client.get("/exercitii/no-such-exercise").status_code == 404
+    resp = _post(child_client, "submit", HELLO_RIGHT, exercise="no-such-exercise")
+    assert resp.status_code == 404
+    assert "We could not find this page." in resp.get_data(as_text=True)
+    assert _count(app, Submission) == 0
+
+
+def test_the_answer_is_in_the_childs_language(app, world, login_as):
+    client = login_as(world.children[0], locale="ro")
+    html = _post(client, "submit", "").get_data(as_text=True)
+    assert "Programul tău este gol." in html
+
+
+# ---- playground and projects --------------------------------------------------------------
+
+
+def test_a_new_project_opens_and_reopens(app, world, child_client):
+    resp = child_client.post("/joaca", data={"name": "Casa mea"})
+    assert resp.status_code == 303
+    url = resp.headers["Location"]
+    with app.app_context():
+        project = db.session.scalar(select(Project))
+    assert url.endswith(f"/joaca/{project.id}")
+    html = child_client.post(url, data={"action": "save", "name": "Casa mea",
+                                        "source": "print('acoperiș')"}).get_data(as_text=True)
+    assert "Saved." in html
+    listing = child_client.get("/joaca").get_data(as_text=True)
+    assert "Casa mea" in listing and f"/joaca/{project.id}" in listing
+    reopened = child_client.get(url).get_data(as_text=True)
+    assert "print(&#39;acoperiș&#39;)" in reopened
+    assert 'data-api-project="/api/v1/projects/' in reopened
+
+
+def test_a_project_run_draws_and_keeps_the_code(app, world, child_client):
+    child_client.post("/joaca", data={"name": "Pătrat"})
+    with app.app_context():
+        project_id = db.session.scalar(select(Project.id))
+    html = child_client.post(f"/joaca/{project_id}", data={
+        "action": "run", "name": "Pătrat", "source": TURTLE_SQUARE}).get_data(as_text=True)
+    assert html[html.index('id="turtle"'):].count("<line ") == 4
+    with app.app_context():
+        assert db.session.get(Project, project_id).source == TURTLE_SQUARE
+    assert _count(app, Submission, kind="playground") == 1
+
+
+def test_two_projects_cannot_share_a_name(app, world, child_client):
+    child_client.post("/joaca", data={"name": "Joc"})
+    resp = child_client.post("/joaca", data={"name": "Joc"})
+    assert resp.status_code == 409
+    assert "You already have a project with this name" in resp.get_data(as_text=True)
+    assert _count(app, Project) == 1
+
+
+def test_a_project_needs_a_name(app, child_client):
+    resp = child_client.post("/joaca", data={"name": "   "})
+    assert resp.status_code == 400
+    assert _count(app, Project) == 0
+
+
+def test_an_error_in_a_project_run_is_explained(app, world, child_client):
+    child_client.post("/joaca", data={"name": "Greșeli"})
+    with app.app_context():
+        project_id = db.session.scalar(select(Project.id))
+    html = child_client.post(f"/joaca/{project_id}", data={
+        "action": "run", "source": "print(1)\nprint(nume)\n"}).get_data(as_text=True)
+    assert 'data-error-line="2"' in html
