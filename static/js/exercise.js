@@ -219,6 +219,7 @@
     // Put the switch above the editor's label so the order reads naturally.
     var lab = form.querySelector('label[for="code"]');
     if (lab) { anchor = lab; }
+    if (anchor.parentNode && anchor.parentNode.nodeName === "P") { anchor = anchor.parentNode; }
     anchor.parentNode.insertBefore(bar, anchor);
     return button;
   }
