@@ -56,7 +56,9 @@
     var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : FALLBACK[key];
     text = text === undefined ? key : String(text);
     if (params) {
-      text = text.replace(/%\((\w+)\)s/g, function (all, name) {
+      // gettext's %(name)s, and {name} too.
+      text = text.replace(/%\((\w+)\)s|\{(\w+)\}/g, function (all, a, b) {
+        var name = a || b;
         return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : all;
       });
     }
@@ -303,6 +305,7 @@
       });
       lines.push(line);
     }
+    container.appendChild(el("h3", { text: t("drawing") }));
     var pen = svgEl("circle", { r: Math.max(w, h) / 60 + 1.5, cx: 0, cy: 0, "class": "turtle-pen" });
     container.appendChild(svg);
 

@@ -1,0 +1,41 @@
+"""The playground in a real browser: a new project, a turtle drawing animated after
+Run, Save without leaving the page, and the program still there after a reload."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.child import RUN, log_in_child, replace_code
+
+pytestmark = pytest.mark.e2e
+
+SAVE = "#code-form button[name=action][value=save]"
+SQUARE = "import turtle\nfor _ in range(4):\n    turtle.forward(60)\n    turtle.left(90)\n"
+
+
+def test_project_runs_a_turtle_drawing_and_saves(live_server, page, tmp_path):
+    log_in_child(page, live_server, "Ioana")
+    page.goto(f"{live_server.url}/joaca")
+    page.fill("form.new-project input[name=name]", "Pătratul meu")
+    page.locator("form.new-project button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/joaca/\d+$"))
+    expect(page.locator(".cm-editor")).to_be_visible()
+
+    replace_code(page, SQUARE)
+    page.locator(RUN).click()
+    svg = page.locator("#turtle svg")
+    expect(svg).to_be_visible()
+    expect(svg.locator("line")).to_have_count(4, timeout=10_000)
+    expect(svg.locator("circle.turtle-pen")).to_have_count(0, timeout=10_000)
+    page.screenshot(path=str(tmp_path / "playground_turtle.png"), full_page=True)
+
+    page.fill("#code-form input[name=name]", "Pătrat albastru")
+    page.locator(SAVE).click()
+    expect(page.locator(".draft-status.saved")).to_be_visible()
+    expect(page.locator("h1[data-project-name]")).to_have_text("Pătrat albastru")
+    page.reload()
+    expect(page.locator(".cm-content")).to_contain_text("turtle.forward(60)")
+    expect(page.locator("#code-form input[name=name]")).to_have_value("Pătrat albastru")
