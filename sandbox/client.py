@@ -79,6 +79,9 @@ class Sandbox:
         self._wanted_walls = dict(walls or {})
         self._allow_raw = allow_raw
         self._debug = debug
+        # Tuning of the fork server (tests and benchmarks): "warm" (how many
+        # pre-forked children wait for a job), "prefault" (bool).
+        self._server_options: dict = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
@@ -88,6 +91,7 @@ class Sandbox:
         self._closed = False
         self.walls: dict = {}
         self.server_pid: int | None = None
+        self.warm_size = 0  # pre-forked children the server keeps waiting for jobs
         self.restarts = -1
 
     # -- life cycle ----------------------------------------------------------
@@ -130,6 +134,7 @@ class Sandbox:
             "debug": self._debug,
             "walls": self._wanted_walls,
         }
+        config.update(self._server_options)
         root = tempfile.mkdtemp(prefix="sandbox-root-")
         config["chroot"] = root
         boot = _BOOT.format(paths=_package_paths())
@@ -158,6 +163,7 @@ class Sandbox:
         self._alive = True
         self.walls = hello["walls"]
         self.server_pid = hello["pid"]
+        self.warm_size = int(hello.get("warm", 0))
         self.restarts += 1
         reader = threading.Thread(
             target=self._reader, args=(proc, self._generation), name="sandbox-reader", daemon=True

@@ -10,17 +10,30 @@ requests ``{"id", "source", "stdin", "limits", "call", "raw"}`` and receives
 one result per request (``{"id", "status", "stdout", ...}``), in completion
 order. At start the server sends ``{"hello": ..., "walls": ...}``.
 
-A child, right after ``fork``: starts its own session, keeps only its two
-pipes (stdout, results) and /dev/null, sets its rlimits, drops to the
-unprivileged uid of its pool slot, cannot gain privileges, loads the child
-seccomp filter, dies with the server, arms a CPU timer, and only then compiles
-the program (a hostile source can exhaust the compiler). Frames on the result
-pipe: ``C`` + marshalled code (sent before any child code runs, so the server
-may cache it for the next run of the same source) and ``R`` + JSON verdict.
+Warm children. The server keeps ``warm`` (3 x pool) children forked ahead
+of need. Right after ``fork`` such a child starts its own session, keeps only
+its three pipes (job on fd 0, stdout, results) and /dev/null, sets the
+job-independent rlimits, drops to an unprivileged uid that no other live
+child has, cannot gain privileges, loads the child seccomp filter, dies with
+the server, runs the server's warm-up program once more (so the copy-on-write
+faults of a run are taken now, not on the job's clock), and blocks reading its
+job pipe. A job (marshalled by the server: source or the cached compiled
+code, stdin, limits) goes to one warm child, which never gets another: one
+fresh process per run, as before. Only after the job arrived does the child
+set the CPU and address-space limits and arm its CPU timer, and only then
+compile the program (a hostile source can exhaust the compiler). Runs in
+flight are capped at ``pool``; refills (and the exits of finished children,
+which wait idle to be dismissed) happen when no run is in flight.
+
+Frames on the result pipe: ``C`` + marshalled code (sent before any child
+code runs, so the server may cache it for the next run of the same source)
+and ``R`` + JSON verdict. A warm child that dies before it took its job
+(bytes left unread in its job pipe) has the job run in another one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
 import marshal
@@ -31,6 +44,7 @@ import selectors
 import signal
 import struct
 import sys
+import termios
 import time
 from collections import OrderedDict, deque
 
@@ -40,7 +54,8 @@ HEADER = struct.Struct("!I")
 MAX_REQUEST = 8 * 1024 * 1024
 MAX_RESULT_FRAME = 16 * 1024 * 1024
 CODE_CACHE_ENTRIES = 512
-CHILD_STDOUT, CHILD_RESULTS = 1, 3
+CHILD_JOB, CHILD_STDOUT, CHILD_RESULTS = 0, 1, 3
+MAX_RETRIES = 3
 UID_BASE = 61000
 EXIT_SETUP_FAILED = 71
 
@@ -53,6 +68,13 @@ def _read_exact(fd, n):
             return None
         buf += chunk
     return bytes(buf)
+
+
+def _unread(fd) -> int:
+    """Bytes written to a pipe and not yet read from it."""
+    buf = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buf, True)
+    return int.from_bytes(buf, sys.byteorder)
 
 
 def _write_all(fd, data):
@@ -73,7 +95,10 @@ class Job:
         "res",
         "start",
         "deadline",
-        "slot",
+        "uid_index",
+        "job_w",
+        "unread",
+        "released",
         "killed",
         "cache_key",
         "had_code",
@@ -86,7 +111,16 @@ class Job:
         self.res = bytearray()
         self.killed = None
         self.answered = False
-        self.pid = self.pidfd = self.out_fd = self.res_fd = None
+        self.released = False
+        self.unread = 0
+        self.pid = self.pidfd = self.out_fd = self.res_fd = self.job_w = None
+
+
+class Warm:
+    """A pre-forked child that has applied everything job-independent and
+    waits, blocked on its job pipe, for the one job it will ever run."""
+
+    __slots__ = ("pid", "pidfd", "out_r", "res_r", "job_w", "uid_index")
 
 
 # ---------------------------------------------------------------------------
@@ -99,11 +133,13 @@ class _Child:
     state = None
     res_fd = CHILD_RESULTS
     cpu_limit = 2.0
+    cpu_before_job = 0.0  # what the warm child used before its job arrived
 
     @classmethod
     def finish(cls, result: dict):
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        result["cpu_ms"] = round((usage.ru_utime + usage.ru_stime) * 1000, 3)
+        cpu = usage.ru_utime + usage.ru_stime - cls.cpu_before_job
+        result["cpu_ms"] = round(max(0.0, cpu) * 1000, 3)
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError):
@@ -112,6 +148,10 @@ class _Child:
             payload = json.dumps(result, default=repr).encode()
         try:
             _write_all(cls.res_fd, b"R" + HEADER.pack(len(payload)) + payload)
+            # Wait, idle, until the server dismisses us (closes the job pipe):
+            # tearing down this address space then happens when the server is
+            # not waiting on other runs, off their critical path.
+            os.read(CHILD_JOB, 1)
         finally:
             os._exit(0)
 
@@ -138,28 +178,25 @@ def _emit_stdout(data: bytes):
     _write_all(CHILD_STDOUT, data)
 
 
-def _child_setup(server, job, out_w, res_w):
-    limits = job.req["limits"]
+def _child_prepare(server, uid_index, out_w, res_w, job_r):
+    """Everything that does not depend on the job, done by a warm child
+    before it waits for one: no program code has run, none will before the
+    job-dependent limits are set in ``_child_take_job``."""
     os.setsid()
-    tmp = os.dup(res_w)
-    os.dup2(out_w, CHILD_STDOUT)
-    os.dup2(tmp, CHILD_RESULTS)
-    os.dup2(server.devnull, 0)
+    out_fd, res_fd, job_fd = os.dup(out_w), os.dup(res_w), os.dup(job_r)
+    os.dup2(out_fd, CHILD_STDOUT)
+    os.dup2(job_fd, CHILD_JOB)
     os.dup2(server.devnull, 2)
+    os.dup2(res_fd, CHILD_RESULTS)
     os.closerange(CHILD_RESULTS + 1, server.max_fd)
-    cpu = float(limits["cpu_seconds"])
-    hard_cpu = math.ceil(cpu) + 1
-    mem = int(limits["memory_mb"]) * 1024 * 1024
     setr = resource.setrlimit
-    setr(resource.RLIMIT_CPU, (hard_cpu, hard_cpu))
-    setr(resource.RLIMIT_AS, (mem, mem))
     setr(resource.RLIMIT_FSIZE, (0, 0))
     setr(resource.RLIMIT_CORE, (0, 0))
     setr(resource.RLIMIT_NOFILE, (8, 8))
     setr(resource.RLIMIT_MEMLOCK, (0, 0))
     setr(resource.RLIMIT_MSGQUEUE, (0, 0))
     if server.drop_uid:
-        uid = UID_BASE + job.slot
+        uid = UID_BASE + uid_index
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
@@ -171,13 +208,43 @@ def _child_setup(server, job, out_w, res_w):
     server.child_walls.parent_death_kill(signal.SIGKILL)
     if os.getppid() != server.pid:  # the server died before we could notice
         os._exit(EXIT_SETUP_FAILED)
-    _Child.cpu_limit = cpu
     signal.signal(signal.SIGPROF, _Child.on_cpu_limit)
+    if server.prefault:
+        # Take the copy-on-write faults a run causes now, while waiting, not
+        # once the job is here: run the server's own warm-up program again
+        # (the server already ran it before forking, so the state a job finds
+        # is the same as without it). No child code has run in this process.
+        state = runtime.RunState("", write=lambda b: None)
+        marshal.loads(marshal.dumps(server.warm_code))  # noqa: S302 - our own code
+        runtime.run_code(server.warm_code, state)
+        _Child.state = None
+
+
+def _child_take_job():
+    """Block until the server hands this warm child its one job, acknowledge
+    it, then apply the job's own limits before anything is compiled or run."""
+    head = _read_exact(CHILD_JOB, 4)
+    if head is None:  # the server retired this warm child
+        os._exit(0)
+    body = _read_exact(CHILD_JOB, HEADER.unpack(head)[0])
+    if body is None:
+        os._exit(0)
+    # Written by the server (trusted), never by a child.
+    req = marshal.loads(body)  # noqa: S302
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _Child.cpu_before_job = usage.ru_utime + usage.ru_stime
+    limits = req["limits"]
+    cpu = float(limits["cpu_seconds"])
+    hard_cpu = math.ceil(cpu) + 1
+    mem = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CPU, (hard_cpu, hard_cpu))
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    _Child.cpu_limit = cpu
     signal.setitimer(signal.ITIMER_PROF, cpu)
+    return req
 
 
-def _child_run(server, job):
-    req = job.req
+def _child_run(server, req):
     limits = req["limits"]
     if req.get("raw"):
         _child_run_raw(req)
@@ -271,7 +338,15 @@ class Server:
             self.child_walls.filter = None
             self.walls["seccomp_child"] = False
         self.walls["uid"] = bool(self.drop_uid)
-        self.free_slots = list(range(self.pool))
+        # Concurrency: at most ``pool`` runs at once. Warm children: ready,
+        # pre-forked, each with an unprivileged uid of its own that no other
+        # live child shares (returned only once the child is reaped).
+        self.running = 0
+        self.finished = deque()  # answered jobs whose child waits to be dismissed
+        self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
+        self.warm = deque()
+        self.prefault = bool(config.get("prefault", True))
+        self.free_uids = list(range(4 * (self.warm_target + self.pool) + 4))[::-1]
         self.pending = deque()
         self.jobs = {}
         self.code_cache = OrderedDict()
@@ -292,7 +367,8 @@ class Server:
             "x = input()\n"
         )
         state = runtime.RunState("", write=lambda b: None)
-        runtime.run_code(policy.compile_program(src, self.module_names), state)
+        self.warm_code = policy.compile_program(src, self.module_names)
+        runtime.run_code(self.warm_code, state)
         for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "idna", "cp1252"):
             "x".encode(encoding)
         json.loads(json.dumps({"a": [1, 2.5, None, "é"]}))
@@ -305,7 +381,15 @@ class Server:
         _write_all(self.ctl_out, HEADER.pack(len(data)) + data)
 
     def serve(self):
-        self.send({"hello": True, "pid": self.pid, "walls": self.walls, "pool": self.pool})
+        self.send(
+            {
+                "hello": True,
+                "pid": self.pid,
+                "walls": self.walls,
+                "pool": self.pool,
+                "warm": self.warm_target,
+            }
+        )
         os.set_blocking(self.ctl_in, False)
         self.sel.register(self.ctl_in, selectors.EVENT_READ, ("ctl", None))
         while True:
@@ -313,6 +397,8 @@ class Server:
             if self.jobs:
                 nearest = min(j.deadline for j in self.jobs.values())
                 timeout = max(0.0, nearest - time.monotonic())
+            if self._refill_wanted():
+                timeout = 0.0
             for key, _ in self.sel.select(timeout):
                 kind, job = key.data
                 if kind == "ctl":
@@ -321,14 +407,78 @@ class Server:
                         return
                 elif kind == "pid":
                     self._reap(job)
+                elif kind == "warm":
+                    self._reap_warm(job)
                 else:
                     self._read_pipe(job, kind)
             now = time.monotonic()
             for job in list(self.jobs.values()):
                 if job.killed is None and now >= job.deadline:
                     self._kill(job, "wall")
-            while self.pending and self.free_slots:
-                self._start(self.pending.popleft())
+            while self.pending and self.running < self.pool:
+                if not self._start(self.pending[0]):
+                    break
+                self.pending.popleft()
+            # Off the critical path: dismiss finished children once no run is
+            # in flight (or too many wait), then refill the warm pool, one
+            # fork per turn of the loop so that a request arriving meanwhile
+            # waits for one fork at most.
+            while self.finished and (
+                (not self.pending and self.running == 0) or len(self.finished) > 2 * self.pool
+            ):
+                self._dismiss(self.finished.popleft())
+            if self._refill_wanted():
+                self._fork_warm()
+
+    def _refill_wanted(self) -> bool:
+        return (
+            not self.pending
+            and len(self.warm) < self.warm_target
+            and bool(self.free_uids)
+            # A fork competes with the runs in flight for the cores: refill
+            # when none is in flight (``_start`` forks at once if the pool is dry).
+            and self.running == 0
+        )
+
+    def _fork_warm(self):
+        """Fork one warm child; None when no uid is free (a reap frees one)."""
+        if not self.free_uids:
+            return None
+        w = Warm()
+        w.uid_index = self.free_uids.pop()
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        res_r, res_w = os.pipe2(os.O_CLOEXEC)
+        job_r, job_w = os.pipe2(os.O_CLOEXEC)
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                _child_prepare(self, w.uid_index, out_w, res_w, job_r)
+                _child_run(self, _child_take_job())
+            finally:  # a child never returns into the server loop
+                os._exit(EXIT_SETUP_FAILED)
+        for fd in (out_w, res_w, job_r):
+            os.close(fd)
+        w.pid, w.out_r, w.res_r, w.job_w = pid, out_r, res_r, job_w
+        w.pidfd = os.pidfd_open(pid)
+        self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
+        self.warm.append(w)
+        return w
+
+    def _reap_warm(self, w):
+        """A warm child died while waiting (or after a failed hand-over)."""
+        try:
+            os.waitpid(w.pid, 0)
+        except ChildProcessError:
+            pass
+        self.sel.unregister(w.pidfd)
+        for fd in (w.pidfd, w.out_r, w.res_r, w.job_w):
+            if fd is not None:
+                os.close(fd)
+        try:
+            self.warm.remove(w)
+        except ValueError:
+            pass
+        self.free_uids.append(w.uid_index)
 
     def _read_control(self) -> bool:
         try:
@@ -359,9 +509,9 @@ class Server:
             self.pending.append(req)
         return True
 
-    def _start(self, req):
+    def _start(self, req) -> bool:
+        """Hand ``req`` to a warm child (forking one if none is ready)."""
         job = Job(req)
-        job.slot = self.free_slots.pop()
         if not req.get("raw"):
             job.cache_key = req["source"]
             cached = self.code_cache.get(job.cache_key)
@@ -371,28 +521,64 @@ class Server:
         else:
             job.cache_key = None
         job.had_code = "code" in req
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        res_r, res_w = os.pipe2(os.O_CLOEXEC)
+        payload = marshal.dumps(
+            {
+                "source": req.get("source", ""),
+                "stdin": req.get("stdin", ""),
+                "limits": req["limits"],
+                "call": req.get("call"),
+                "raw": bool(req.get("raw")),
+                "code": req.get("code"),
+            }
+        )
+        payload = HEADER.pack(len(payload)) + payload
+        for _attempt in range(len(self.warm) + MAX_RETRIES + 1):
+            w = self.warm.popleft() if self.warm else self._fork_warm()
+            if w is None:
+                return False  # no uid free until a child is reaped
+            if w in self.warm:
+                self.warm.remove(w)
+            try:
+                _write_all(w.job_w, payload)
+            except OSError:  # died while waiting: its pidfd will reap it
+                continue
+            break
+        else:  # children die before they can take a job: never spin
+            self.send(
+                {
+                    "id": req.get("id"),
+                    "status": "error",
+                    "stdout": "",
+                    "error": {"type": "SandboxError", "message": "no child could be started"},
+                }
+            )
+            return True
+        # job_w stays open until the reap: bytes left unread in it then mean
+        # the child died before it took the job (no program code ran).
+        job.job_w = w.job_w
+        job.pid, job.pidfd, job.uid_index = w.pid, w.pidfd, w.uid_index
+        job.out_fd, job.res_fd = w.out_r, w.res_r
         job.start = time.monotonic()
         job.deadline = job.start + float(req["limits"]["wall_seconds"])
-        pid = os.fork()
-        if pid == 0:  # the child
-            try:
-                _child_setup(self, job, out_w, res_w)
-                _child_run(self, job)
-            finally:  # a child never returns into the server loop
-                os._exit(EXIT_SETUP_FAILED)
-        os.close(out_w)
-        os.close(res_w)
-        job.pid = pid
-        job.out_fd, job.res_fd = out_r, res_r
-        os.set_blocking(out_r, False)
-        os.set_blocking(res_r, False)
-        job.pidfd = os.pidfd_open(pid)
-        self.jobs[pid] = job
-        self.sel.register(out_r, selectors.EVENT_READ, ("out", job))
-        self.sel.register(res_r, selectors.EVENT_READ, ("res", job))
-        self.sel.register(job.pidfd, selectors.EVENT_READ, ("pid", job))
+        os.set_blocking(job.out_fd, False)
+        os.set_blocking(job.res_fd, False)
+        self.jobs[job.pid] = job
+        self.running += 1
+        self.sel.modify(job.pidfd, selectors.EVENT_READ, ("pid", job))
+        self.sel.register(job.out_fd, selectors.EVENT_READ, ("out", job))
+        self.sel.register(job.res_fd, selectors.EVENT_READ, ("res", job))
+        return True
+
+    def _dismiss(self, job):
+        if job.job_w is not None:
+            job.unread = _unread(job.job_w)
+            os.close(job.job_w)
+            job.job_w = None
+
+    def _release(self, job):
+        if not job.released:
+            job.released = True
+            self.running -= 1
 
     def _kill(self, job, why):
         job.killed = why
@@ -452,6 +638,8 @@ class Server:
         except Exception:  # noqa: BLE001 - let _reap answer from the exit status
             return
         job.answered = True
+        self._release(job)
+        self.finished.append(job)
         result["id"] = job.req.get("id")
         result["wall_ms"] = round((time.monotonic() - job.start) * 1000, 3)
         self.send(result)
@@ -467,8 +655,24 @@ class Server:
                 self.sel.unregister(fd)
                 os.close(fd)
         del self.jobs[job.pid]
-        self.free_slots.append(job.slot)
+        self.free_uids.append(job.uid_index)
+        self._release(job)
+        if job.job_w is not None:
+            self._dismiss(job)
+        try:
+            self.finished.remove(job)
+        except ValueError:
+            pass
+        unread = job.unread
         if job.answered:
+            return
+        retries = job.req.get("retries", 0)
+        if job.killed is None and unread and retries < MAX_RETRIES:
+            # The warm child died before it took the job (no program code ran):
+            # the job runs in another one.
+            job.req["retries"] = retries + 1
+            job.req.pop("code", None)
+            self.pending.appendleft(job.req)
             return
         wall_ms = (time.monotonic() - job.start) * 1000
         cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
@@ -598,9 +802,13 @@ class Server:
     def _shutdown(self):
         for job in list(self.jobs.values()):
             self._kill(job, "shutdown")
-        for job in list(self.jobs.values()):
+            self._dismiss(job)
+        for w in self.warm:
+            os.close(w.job_w)  # a warm child reads EOF and leaves
+            w.job_w = None
+        for pid in [job.pid for job in self.jobs.values()] + [w.pid for w in self.warm]:
             try:
-                os.waitpid(job.pid, 0)
+                os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
 

@@ -184,6 +184,22 @@ def _zombies_of(pid):
     return zombies
 
 
+def _children_of(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def _states(pids):
+    states = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                states[pid] = f.read().rsplit(") ", 1)[1].split()[0]
+        except OSError:
+            states[pid] = "gone"
+    return states
+
+
 def test_no_zombies_after_ten_thousand_runs():
     with Sandbox() as sb:
         sources = ["print(input())", "x = 1 / 0", "import os", "while True:\n    pass"]
@@ -199,18 +215,17 @@ def test_no_zombies_after_ten_thousand_runs():
             statuses.add(r.status)
         assert statuses == {"ok", "error", "refused", "timeout"}
         # Answers are sent when the verdict arrives; the last children may still
-        # be exiting. Reaped means: gone within a moment, nothing piles up.
-        children_file = f"/proc/{sb.server_pid}/task/{sb.server_pid}/children"
+        # be exiting. Reaped means: gone within a moment, nothing piles up;
+        # what remains is the warm pool of children waiting for a job.
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            with open(children_file) as f:
-                if not f.read().split() and not _zombies_of(sb.server_pid):
-                    break
+            if not _zombies_of(sb.server_pid) and len(_children_of(sb.server_pid)) == sb.warm_size:
+                break
             time.sleep(0.05)
         assert _zombies_of(sb.server_pid) == []
         assert _zombies_of(os.getpid()) == []
-        with open(children_file) as f:
-            assert f.read().split() == []
+        children = _children_of(sb.server_pid)
+        assert len(children) == sb.warm_size > 0, _states(children)
         assert sb.restarts == 0
 
 
@@ -230,3 +245,78 @@ def test_one_sandbox_shared_by_threads(sandbox, threads):
     for t in ts:
         t.join()
     assert errors == []
+
+
+# -- the warm pool: pre-forked children waiting for one job each -------------
+
+
+def _wait_for_warm_pool(sb, exclude=(), timeout=5.0):
+    """The server's children once the warm pool is full again (none in ``exclude``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = _children_of(sb.server_pid)
+        fresh = [p for p in children if p not in exclude]
+        if len(fresh) == sb.warm_size and not _zombies_of(sb.server_pid):
+            return fresh
+        time.sleep(0.02)
+    raise AssertionError(f"warm pool not refilled: {_children_of(sb.server_pid)}")
+
+
+def _kill_all(pids, sig=signal.SIGKILL):
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def test_warm_children_wait_and_are_never_reused():
+    with Sandbox() as sb:
+        assert sb.warm_size >= 5  # a 5-input submission starts without a fork
+        warm = _wait_for_warm_pool(sb)
+        results = sb.run_many("print(input())", [str(i) for i in range(len(warm))])
+        assert [r.stdout for r in results] == [f"{i}\n" for i in range(len(warm))]
+        # Each run used up one warm child: the pool is made of new ones.
+        _wait_for_warm_pool(sb, exclude=warm)
+        assert sb.restarts == 0
+
+
+def test_warm_children_that_died_while_waiting_are_replaced():
+    with Sandbox() as sb:
+        warm = _wait_for_warm_pool(sb)
+        _kill_all(warm)
+        # Right after the kill, before the server may have noticed: the job
+        # still runs (in a live child).
+        r = sb.run("print(6 * 7)")
+        assert (r.status, r.stdout) == ("ok", "42\n"), r
+        _wait_for_warm_pool(sb, exclude=warm)
+        assert _zombies_of(sb.server_pid) == []
+        still_serves(sb)
+        assert sb.restarts == 0
+
+
+def test_job_handed_to_a_child_that_dies_before_taking_it_runs_elsewhere():
+    with Sandbox(pool_size=1) as sb:
+        warm = _wait_for_warm_pool(sb)
+        _kill_all(warm, signal.SIGSTOP)  # they cannot read the job handed to them
+        results = {}
+        t = threading.Thread(target=lambda: results.update(r=sb.run("print('still here')")))
+        t.start()
+        time.sleep(0.3)  # the job now sits unread in a stopped child's pipe
+        assert t.is_alive()
+        _kill_all(warm)
+        t.join(10)
+        r = results["r"]
+        assert (r.status, r.stdout) == ("ok", "still here\n"), r
+        _wait_for_warm_pool(sb, exclude=warm)
+        assert _zombies_of(sb.server_pid) == []
+        assert sb.restarts == 0
+
+
+def test_warm_pool_refills_after_bursts_without_zombies():
+    with Sandbox() as sb:
+        for _ in range(5):
+            results = sb.run_many("print(sum(range(int(input()))))", ["10"] * 12)
+            assert {(r.status, r.stdout) for r in results} == {("ok", "45\n")}
+        _wait_for_warm_pool(sb)
+        assert _zombies_of(sb.server_pid) == []
