@@ -255,7 +255,7 @@ def test_a_new_project_opens_and_reopens(app, world, child_client):
     assert url.endswith(f"/joaca/{project.id}")
     html = child_client.post(url, data={"action": "save", "name": "Casa mea",
                                         "source": "print('acoperiș')"}).get_data(as_text=True)
-    assert "Saved." in html
+    assert "Your project is saved." in html
     listing = child_client.get("/joaca").get_data(as_text=True)
     assert "Casa mea" in listing and f"/joaca/{project.id}" in listing
     reopened = child_client.get(url).get_data(as_text=True)
