@@ -485,6 +485,9 @@
     ]));
     results.appendChild(el("p", { "class": "hint", text: t("legend") }));
     if (data.solved && data.next_exercise && data.next_exercise.url) {
+      // The page's own small "next exercise" link would now say the same thing twice.
+      var pageLink = document.querySelector(".next-link");
+      if (pageLink) { pageLink.parentNode.removeChild(pageLink); }
       results.appendChild(el("p", { "class": "next-exercise" }, [
         el("a", { "class": "button primary big-button", href: data.next_exercise.url,
                   text: t("next_exercise", { title: data.next_exercise.title || "" }) })
