@@ -70,7 +70,7 @@ REASONS = {
     "syntax_not_allowed": "this kind of statement cannot be used here",
     "syntax_too_complex": "the program is too deeply nested or too long to compile",
     "source_too_large": "the program is longer than the allowed size",
-    "format_not_allowed": "format fields may not look up attributes",
+    "format_field_not_allowed": "format fields may not look up attributes or items",
     "type_creation_not_allowed": "classes must be made with the class statement",
 }
 

@@ -217,12 +217,9 @@ _FORMAT_NAMES = frozenset({"format", "format_map"})
 
 
 def _check_format_string(fmt, depth=0):
-    """Refuse format fields that walk attributes: ``{0.x}``, ``{0[0].x}``.
-
-    Item lookups alone (``{p[0]}``, ``{d[nume]}``) stay allowed: the format
-    machinery does exactly what ``p[0]`` does in the program itself, where
-    ``_getitem_`` is a plain lookup; only attribute steps reach new objects.
-    """
+    """Refuse format fields that walk attributes or items: ``{0.x}``,
+    ``{0[0]}``, ``{p[x]}``. Only a plain name or index is allowed (``{}``,
+    ``{0}``, ``{nume}``); a child indexes in the program itself (``p[0]``)."""
     if depth > 4:
         return
     try:
@@ -233,13 +230,13 @@ def _check_format_string(fmt, depth=0):
         if field is not None:
             try:
                 _first, rest = _string.formatter_field_name_split(field)
-                walks_attribute = any(is_attr for is_attr, _ in rest)
+                walks = next(iter(rest), None) is not None
             except (ValueError, TypeError):
-                walks_attribute = False
-            if walks_attribute:
+                walks = False
+            if walks:
                 _STATE.refuse(
-                    "format_not_allowed",
-                    f"the format field {{{field}}} looks up an attribute",
+                    "format_field_not_allowed",
+                    f"the format field {{{field}}} looks up an attribute or an item",
                     field,
                 )
         if spec:

@@ -533,7 +533,6 @@ PROGRAMS = [
         print("{0:{1}}|".format("ab", 5))
         print("{}".format([1, "doi"]), "{!r}".format("sir"))
         print("{{acolade}} {}".format(1))
-        print("{p[0]} {p[1]}".format(p=("x", "y")))
         print("{:d} de {:s}".format(3, "ori"))
     """),
     P("percent-format", """

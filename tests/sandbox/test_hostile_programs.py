@@ -323,6 +323,7 @@ NAME = ("name_not_allowed",)
 IMPORT = ("import_not_allowed",)
 ATTR = ("attribute_not_allowed",)
 NAME_OR_ATTR = NAME + ATTR
+FORMAT_FIELD = ("format_field_not_allowed",)
 CPU = {"cpu": 1, "wall": 4}
 OUT = {"output": 10_000}
 
@@ -517,6 +518,37 @@ CASES = [
     H("format-fstring-dunder", """
         print("ESC" + "APED", f"{(1).__class__.__base__.__subclasses__()}")
     """, reasons=NAME_OR_ATTR),
+    # Item walks are refused too (the issue: format fields may not walk
+    # attributes or items); a child indexes in the program instead.
+    H("format-item-walk-positional-index", """
+        print("ESC" + "APED", "{0[0]}".format(["x"]))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-keyword-key", """
+        d = {"x": "secret"}
+        print("ESC" + "APED", "{p[x]}".format(p=d))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-to-builtins", """
+        def f():
+            pass
+        print("ESC" + "APED", "{0[__builtins__]}".format({"__builtins__": f}))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-format_map", """
+        print("ESC" + "APED", "{p[0]}".format_map({"p": ("x", "y")}))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-unbound-str.format", """
+        print("ESC" + "APED", str.format("{0[0]}", ["x"]))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-bound-method-kept-for-later", """
+        fmt = "{0[__builtins__]}".format
+        print("ESC" + "APED", fmt({"__builtins__": 1}))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-nested-in-format-spec", """
+        print("ESC" + "APED", "{0:{1[0]}}".format(1, [5]))
+    """, allowed=frozenset({"refused"}), reasons=FORMAT_FIELD),
+    H("format-item-walk-string-Formatter", """
+        import string
+        print("ESC" + "APED", string.Formatter().format("{0[0]}", ["x"]))
+    """, reasons=ATTR + NAME),
     H("format-percent-with-mapping-never-walks", """
         print("%(__class__)s %(x)s" % {"__class__": "nimic", "x": 1})
     """, allowed=frozenset({"ok"}), stdout_exact="nimic 1\n"),

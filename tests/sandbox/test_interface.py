@@ -65,7 +65,7 @@ def test_refusal_reasons(sandbox):
         "import os": "import_not_allowed",
         "open('f')": "name_not_allowed",
         "print((1).__class__)": "attribute_not_allowed",
-        "print('{0.__class__}'.format(1))": "format_not_allowed",
+        "print('{0.__class__}'.format(1))": "format_field_not_allowed",
         "x = " + "+".join(["1"] * 3000): "syntax_too_complex",
         "type('X', (), {})": "type_creation_not_allowed",
         "async def f():\n    pass": "syntax_not_allowed",
