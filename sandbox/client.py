@@ -298,16 +298,23 @@ class Sandbox:
         return self._wait(self._submit(requests), limits)
 
     def call(
-        self, source: str, function_name: str, args, limits: Limits | None = None
+        self,
+        source: str,
+        function_name: str,
+        args,
+        limits: Limits | None = None,
+        stdin: str = "",
     ) -> RunResult:
         """Run the program, then call ``function_name(*args)``; the JSON-able
-        return value lands in ``RunResult.value``."""
+        return value lands in ``RunResult.value``. ``stdin`` feeds ``input()``,
+        in the program's top level and in the function alike."""
         limits = limits or self.limits
         args = json.loads(json.dumps(list(args)))  # only JSON-able arguments cross
         refused = self._too_large(source, limits)
         if refused is not None:
             return refused
-        req = self._request(source, "", limits, call={"function": str(function_name), "args": args})
+        call = {"function": str(function_name), "args": args}
+        req = self._request(source, stdin, limits, call=call)
         return self._wait(self._submit([req]), limits)[0]
 
     def run_unrestricted(

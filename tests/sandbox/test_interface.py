@@ -99,6 +99,27 @@ def test_call_returns_json_values(sandbox):
     assert r.status == "error" and r.error.type == "TypeError"
 
 
+def test_call_with_stdin(sandbox):
+    source = (
+        "nume = input('Nume? ')\n"
+        "def salut(prefix):\n"
+        "    varsta = int(input())\n"
+        "    print(prefix, nume)\n"
+        "    return {'nume': nume, 'varsta': varsta + 1}\n"
+    )
+    r = sandbox.call(source, "salut", ["Salut"], stdin="Ana\n9\n")
+    assert r.status == "ok", r
+    assert r.value == {"nume": "Ana", "varsta": 10}
+    assert r.stdout == "Nume? Salut Ana\n"
+    # Keyword, and with limits too; without stdin, input() meets EOF as in CPython.
+    r = sandbox.call(source, "salut", ["Hei"], Limits(cpu_seconds=1), stdin="Dan\n1\n")
+    assert (r.status, r.value) == ("ok", {"nume": "Dan", "varsta": 2})
+    r = sandbox.call(source, "salut", ["Salut"])
+    assert r.status == "error" and r.error.type == "EOFError"
+    r = sandbox.call("def f():\n    return input()\n", "f", [], stdin="")
+    assert r.status == "error" and r.error.type == "EOFError"
+
+
 def test_limits_override_per_call(sandbox):
     r = sandbox.run("print('x' * 50)", limits=Limits(output_bytes=10))
     assert r.status == "output_limit" and r.stdout == "x" * 10
