@@ -415,10 +415,7 @@ class Server:
             for job in list(self.jobs.values()):
                 if job.killed is None and now >= job.deadline:
                     self._kill(job, "wall")
-            while self.pending and self.running < self.pool:
-                if not self._start(self.pending[0]):
-                    break
-                self.pending.popleft()
+            self._dispatch()
             # Off the critical path: dismiss finished children once no run is
             # in flight (or too many wait), then refill the warm pool, one
             # fork per turn of the loop so that a request arriving meanwhile
@@ -429,6 +426,12 @@ class Server:
                 self._dismiss(self.finished.popleft())
             if self._refill_wanted():
                 self._fork_warm()
+
+    def _dispatch(self):
+        while self.pending and self.running < self.pool:
+            if not self._start(self.pending[0]):
+                break
+            self.pending.popleft()
 
     def _refill_wanted(self) -> bool:
         return (
@@ -642,6 +645,7 @@ class Server:
         self.finished.append(job)
         result["id"] = job.req.get("id")
         result["wall_ms"] = round((time.monotonic() - job.start) * 1000, 3)
+        self._dispatch()  # the next run starts before this answer is written
         self.send(result)
 
     def _reap(self, job):
