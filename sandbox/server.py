@@ -178,7 +178,7 @@ def _emit_stdout(data: bytes):
     _write_all(CHILD_STDOUT, data)
 
 
-def _child_prepare(server, uid_index, out_w, res_w, job_r):
+def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
     """Everything that does not depend on the job, done by a warm child
     before it waits for one: no program code has run, none will before the
     job-dependent limits are set in ``_child_take_job``."""
@@ -209,7 +209,7 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r):
     if os.getppid() != server.pid:  # the server died before we could notice
         os._exit(EXIT_SETUP_FAILED)
     signal.signal(signal.SIGPROF, _Child.on_cpu_limit)
-    if server.prefault:
+    if server.prefault if prefault is None else prefault:
         # Take the copy-on-write faults a run causes now, while waiting, not
         # once the job is here: run the server's own warm-up program again
         # (the server already ran it before forking, so the state a job finds
@@ -443,8 +443,10 @@ class Server:
             and self.running == 0
         )
 
-    def _fork_warm(self):
-        """Fork one warm child; None when no uid is free (a reap frees one)."""
+    def _fork_warm(self, prefault=None):
+        """Fork one warm child; None when no uid is free (a reap frees one).
+        A child forked for a job already waiting skips the prefault run: its
+        faults would cost the job more than they save."""
         if not self.free_uids:
             return None
         w = Warm()
@@ -455,7 +457,7 @@ class Server:
         pid = os.fork()
         if pid == 0:  # the child
             try:
-                _child_prepare(self, w.uid_index, out_w, res_w, job_r)
+                _child_prepare(self, w.uid_index, out_w, res_w, job_r, prefault)
                 _child_run(self, _child_take_job())
             finally:  # a child never returns into the server loop
                 os._exit(EXIT_SETUP_FAILED)
@@ -536,7 +538,7 @@ class Server:
         )
         payload = HEADER.pack(len(payload)) + payload
         for _attempt in range(len(self.warm) + MAX_RETRIES + 1):
-            w = self.warm.popleft() if self.warm else self._fork_warm()
+            w = self.warm.popleft() if self.warm else self._fork_warm(prefault=False)
             if w is None:
                 return False  # no uid free until a child is reaped
             if w in self.warm:
