@@ -365,11 +365,14 @@ def club_rows(county_id: int | None = None, sort: str = "lines") -> list[ClubRow
             .where(User.role == CHILD_ROLE, User.active.is_(True), User.club_id.in_(ids))
             .group_by(User.club_id)
         ).all())
-        week_start = counter_day() - timedelta(days=6)
+        # Each child's total row knows their last working program: one row per child,
+        # however busy the week was (scanning the week's child-days would grow with it).
         active = dict(s.execute(
-            select(ChildDay.club_id, func.count(func.distinct(ChildDay.child_id)))
-            .where(ChildDay.day >= week_start, ChildDay.club_id.in_(ids))
-            .group_by(ChildDay.club_id)
+            select(User.club_id, func.count(User.id))
+            .join(CounterTotal, and_(CounterTotal.scope == CHILD, CounterTotal.key == User.id))
+            .where(CounterTotal.last_activity_at >= utcnow() - timedelta(days=7),
+                   User.club_id.in_(ids))
+            .group_by(User.club_id)
         ).all())
     rows = [
         ClubRow(c.id, c.name, c.town, c.county.name,
