@@ -12,7 +12,7 @@ import json
 import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -58,8 +58,40 @@ def _turtle_drawing(segments):
 
 @bp.app_template_global("js_texts")
 def js_texts() -> dict[str, str]:
-    """Every text the page's JavaScript shows, translated here ({name} filled by the script)."""
-    return {
+    """Every text the page's JavaScript shows (static/js/exercise.js), translated here.
+
+    The same msgids as the server-rendered results, so both read alike; the
+    script fills the %(name)s parameters.
+    """
+    texts = {
+        "results": _("Results"),
+        "solved": _("Well done! Every test passed."),
+        "not_yet": _("%(passed)s of %(total)s tests passed. Not yet: you can do it!"),
+        "duplicate": _("You already sent this program: here is its result again."),
+        "test": _("Test"),
+        "result": _("Result"),
+        "details": _("Details"),
+        "caption": _("Tests of your program"),
+        "hidden": _("hidden"),
+        "call": _("Call"),
+        "input": _("Input"),
+        "expected": _("Expected"),
+        "actual": _("Your program gave"),
+        "printed": _("It printed"),
+        "expected_short": _("expected:"),
+        "yours_short": _("yours:"),
+        "no_more_lines": _("(no more lines)"),
+        "legend": _("In the texts above, ↵ is where a line ends, ␣ is a space at the end of a "
+                    "line and ∅ means nothing was printed."),
+        "next_exercise": _("Next exercise: %(title)s"),
+        "run_h": _("What your program did"),
+        "ran_ok": _("Your program ran to the end."),
+        "printed_h": _("What it printed"),
+        "nothing_printed": _("Nothing was printed."),
+        "truncated": _("It printed too much: only the beginning is shown."),
+        "hint_button": _("Show a hint (%(left)s left)"),
+        "drawing": _("The turtle's drawing"),
+        "draw_again": _("Draw again"),
         "running": _("Running…"),
         "checking": _("Checking your program…"),
         "saving": _("Saving…"),
@@ -67,46 +99,12 @@ def js_texts() -> dict[str, str]:
         "save_failed": _("Not saved yet — we will try again."),
         "font_larger": _("Bigger letters"),
         "font_smaller": _("Smaller letters"),
-        # TRANSLATORS: keep {passed} and {total} as they are.
-        "summary": _("{passed} of {total} tests passed."),
-        "solved": _("Well done! Every test passed."),
-        # TRANSLATORS: keep {n} as it is.
-        "test_n": _("Test {n}"),
-        "hidden_test": _("Hidden test"),
-        "status_passed": _("passed"),
-        "status_failed": _("did not pass"),
-        "status_error": _("error"),
-        "status_timeout": _("too slow"),
-        "status_memory": _("too much memory"),
-        "status_output_limit": _("printed too much"),
-        "input": _("Input"),
-        "expected": _("Expected"),
-        "actual": _("Your program printed"),
-        "call": _("Call"),
-        "returned": _("Your function gave back"),
-        "printed": _("It printed"),
-        "nothing": _("(nothing)"),
-        "output": _("What your program printed"),
-        "output_truncated": _("The output was too long and was cut."),
-        "no_output": _("Your program printed nothing."),
-        # TRANSLATORS: keep {n} as it is.
-        "stars": _("Stars: {n} of 3"),
-        # TRANSLATORS: keep {title} as it is.
-        "next_exercise": _("Next exercise: {title}"),
-        # TRANSLATORS: keep {n} as it is.
-        "hint_n": _("Hint {n}"),
-        "no_more_hints": _("There are no more hints."),
         "network_error": _("The server did not answer. Check the connection and try again."),
-        "drawing": _("The turtle's drawing"),
-        "draw_again": _("Draw again"),
-        # TRANSLATORS: keep {line} as it is.
-        "error_line": _("Look at line {line}."),
-        # TRANSLATORS: keep {n} as it is.
-        "lines_counted": _("+{n} lines of code for you!"),
-        "test": _("Test"),
-        "result": _("Result"),
-        "details": _("Details"),
     }
+    # gettext would fill %(left)s etc. if given parameters; these keep them for the script.
+    for n in range(4):
+        texts[f"stars_{n}"] = ngettext("%(num)s star of 3", "%(num)s stars of 3", n)
+    return texts
 
 
 @bp.app_template_filter("segments_json")

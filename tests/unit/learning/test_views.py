@@ -296,3 +296,16 @@ def test_an_error_in_a_project_run_is_explained(app, world, child_client):
     html = child_client.post(f"/joaca/{project_id}", data={
         "action": "run", "source": "print(1)\nprint(nume)\n"}).get_data(as_text=True)
     assert 'data-error-line="2"' in html
+
+
+def test_the_scripts_texts_come_translated_from_the_page(world, login_as):
+    import json
+
+    client = login_as(world.children[0], locale="ro")
+    html = client.get("/exercitii/hello").get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="i18n">(.*?)</script>', html, re.S)
+    texts = json.loads(block.group(1))
+    assert texts["solved"] == "Bravo! Au trecut toate testele."
+    assert texts["stars_2"] == "2 stele din 3"
+    assert "%(passed)s" in texts["not_yet"] and "%(left)s" in texts["hint_button"]
+    assert {"legend", "hint_button", "run_h", "network_error"} <= set(texts)
