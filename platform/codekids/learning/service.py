@@ -235,29 +235,17 @@ def run_playground(child, source: str, stdin: str, locale: str, *, project_id: i
 
 
 def count_lines(submission: Submission, *, starter: str, cap: int | None) -> int:
-    """Hand a working program to the national counter, inside the caller's transaction.
+    """Hand a working program to the national counter, inside the caller's transaction
+    (the counter flushes, never commits: our single commit saves both or neither)."""
+    from codekids.counter.service import count_submission
 
-    TODO(counter): the one call site of ``codekids.counter.service.count_submission``.
-    Until that module exists nothing is counted (0).
-    """
-    try:
-        from codekids.counter.service import count_submission
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("codekids.counter"):
-            return 0
-        raise
-    counted = count_submission(submission, starter=starter, cap=cap)
-    return _as_int(counted)
+    return _as_int(count_submission(submission, starter=starter, cap=cap))
 
 
 def child_total_lines(child) -> int:
-    """The child's own figure on the national counter (0 until codekids.counter exists)."""
-    try:
-        from codekids.counter.service import child_total
-    except ModuleNotFoundError as exc:  # TODO(counter): goes once the counter lands
-        if exc.name and exc.name.startswith("codekids.counter"):
-            return 0
-        raise
+    """The child's own figure on the national counter."""
+    from codekids.counter.service import child_total
+
     return _as_int(child_total(child))
 
 

@@ -37,7 +37,13 @@ def test_submit_returns_the_grade_report_with_stars(app, world, child_client):
     assert isinstance(body["submission_id"], int)
     assert body["next_exercise"] == {"id": "two-lines", "url": "/exercitii/two-lines",
                                      "title": "Two lines"} or body["next_exercise"]["id"] == "two-lines"
-    assert body["lines_counted"] >= 0
+    # The starter's print("Bună!") never counts; the child's new line does, once.
+    assert body["lines_counted"] == 1
+    again = child_client.post("/api/v1/exercises/hello/submit",
+                              json={"source": HELLO_RIGHT, "client_key": "api-key-00009"})
+    assert again.get_json()["lines_counted"] == 0
+    home = child_client.get("/acasa").get_data(as_text=True)
+    assert '<p class="big-number" id="my-lines">1</p>' in home
     assert [t["status"] for t in body["tests"]] == ["passed", "passed"]
 
 
