@@ -245,10 +245,27 @@ expected = "da!"
     assert grade(exercise, exercise.solution, "en", sandbox=sandbox).solved
 
 
+def test_nothing_starts_a_sandbox_at_import_or_app_creation(tmp_path):
+    """In a fresh interpreter: importing codekids and building the app start no
+    sandbox (no work at import time; a fork server only when a program must run)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from codekids import create_app, sandbox_client\n"
+        f"create_app({{'INSTANCE_PATH': {str(tmp_path)!r}}})\n"
+        "print(sandbox_client._sandbox is None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "True"
+
+
 def test_the_web_process_sandbox_starts_lazily_and_once():
     from codekids import sandbox_client
 
-    assert sandbox_client._sandbox is None  # nothing started at import
+    sandbox_client.stop()  # other tests in this process may have started it
+    assert sandbox_client._sandbox is None
     try:
         first = sandbox_client.get_sandbox()
         assert sandbox_client.get_sandbox() is first
