@@ -18,10 +18,25 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 # The order is the order of the grid on screen; files live in static/pictures/.
 PICTURES = ("sun", "tree", "cat", "fish", "house", "star", "apple", "ball", "flower")
 PICTURE_COUNT = 3
+# Said under each picture (login grid, printed cards) so a grey print or a colour-blind
+# child still knows it; also the pictures' alt text.
+PICTURE_LABELS = {
+    "sun": _l("sun"),
+    "tree": _l("tree"),
+    "cat": _l("cat"),
+    "fish": _l("fish"),
+    "house": _l("house"),
+    "star": _l("star"),
+    "apple": _l("apple"),
+    "ball": _l("ball"),
+    "flower": _l("flower"),
+}
+assert set(PICTURE_LABELS) == set(PICTURES), "a new picture needs a label"
 
 # Romanian words with no diacritics (easy to type on any keyboard), masculine
 # nouns and adjectives so every pair is grammatical: "lup verde", "robot vesel".

@@ -43,18 +43,6 @@ from codekids.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 
-PICTURE_LABELS = {
-    "sun": _l("sun"),
-    "tree": _l("tree"),
-    "cat": _l("cat"),
-    "fish": _l("fish"),
-    "house": _l("house"),
-    "star": _l("star"),
-    "apple": _l("apple"),
-    "ball": _l("ball"),
-    "flower": _l("flower"),
-}
-
 PASSWORD_PROBLEMS = {
     "too_short": _l("The new password is too short."),
     "contains_username": _l("The new password must not contain your username."),
@@ -71,7 +59,7 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "stati
 @bp.app_template_global()
 def picture_label(name: str) -> str:
     """The translated name of a secret picture, used as its alt text everywhere."""
-    return str(PICTURE_LABELS.get(name, name))
+    return str(child_secrets.PICTURE_LABELS.get(name, name))
 
 
 @bp.before_app_request

@@ -27,7 +27,8 @@ def test_picture_is_a_small_self_contained_svg(name):
 
 
 def test_every_picture_has_a_translated_label(app):
-    from codekids.accounts.views import PICTURE_LABELS, picture_label
+    from codekids.accounts.secrets import PICTURE_LABELS
+    from codekids.accounts.views import picture_label
 
     assert set(PICTURE_LABELS) == set(PICTURES)
     with app.test_request_context():
