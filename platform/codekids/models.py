@@ -1,7 +1,13 @@
 """Imports every room's models so that the metadata (and Alembic) sees all tables."""
 
 from codekids.accounts.models import Invitation, LoginAttempt, User  # noqa: F401
-from codekids.clubs.models import Club, County, librarian_clubs  # noqa: F401
+from codekids.clubs.models import (  # noqa: F401
+    Attendance,
+    Club,
+    ClubSession,
+    County,
+    librarian_clubs,
+)
 from codekids.counter.models import (  # noqa: F401
     Adjustment,
     AuditEntry,
