@@ -113,6 +113,9 @@ function create(textarea, options) {
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of(contentAttrs),
+        // The page's Content-Security-Policy allows only <style> elements with
+        // this request's nonce: CodeMirror's own styles must carry it.
+        EditorView.cspNonce.of(opts.nonce || ""),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged) return;
           const text = update.state.doc.toString();

@@ -175,7 +175,9 @@
     }
     if (window.CodeKidsEditor) {
       try {
+        var nonceMeta = document.querySelector('meta[name="csp-nonce"]');
         var ed = window.CodeKidsEditor.create(textarea, {
+          nonce: nonceMeta ? nonceMeta.getAttribute("content") : null,
           label: label || null,
           describedBy: help ? help.id : null,
           onChange: onChange

@@ -15,3 +15,15 @@
     if (Date.now() - last > minutes * 60 * 1000) { window.location.href = url; }
   }, 15000);
 })();
+
+/* Print buttons (<button data-print hidden>): shown only where the browser can
+   print. A script file rather than onclick="window.print()", which the
+   Content-Security-Policy refuses. */
+(function () {
+  if (!window.print) { return; }
+  var buttons = document.querySelectorAll("[data-print]");
+  for (var i = 0; i < buttons.length; i++) {
+    buttons[i].hidden = false;
+    buttons[i].addEventListener("click", function () { window.print(); });
+  }
+})();
