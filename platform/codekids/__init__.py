@@ -38,8 +38,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
 
-    from codekids import bank, db, i18n, static_files, web
+    from codekids import bank, db, i18n, logs, security_headers, static_files, web
 
+    logs.init_app(app)
+    security_headers.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
@@ -49,11 +51,12 @@ def create_app(config: dict | None = None) -> Flask:
     from codekids.accounts.views import bp as auth_bp
     from codekids.clubs.views import bp as clubs_bp
     from codekids.coordination.views import bp as coordination_bp
+    from codekids.health import bp as health_bp
     from codekids.learning.api import bp as api_bp
     from codekids.learning.views import bp as learning_bp
     from codekids.main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, learning_bp, api_bp, clubs_bp, coordination_bp):
+    for bp in (main_bp, health_bp, auth_bp, learning_bp, api_bp, clubs_bp, coordination_bp):
         app.register_blueprint(bp)
 
     from codekids import cli, counter

@@ -52,6 +52,12 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 5000
     serve_workers: int = 2
+    # Log lines: "json" (one object a line, for a log collector) or "text" (for a
+    # person at a terminal). Empty: json under `codekids serve`, text elsewhere.
+    log_format: str = ""
+    log_level: str = "INFO"
+    # Strict-Transport-Security max-age, sent only on HTTPS requests; 0 turns it off.
+    hsts_seconds: int = 31536000
     # Argon2 cost; tests lower it so a suite of logins stays quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -59,6 +65,10 @@ class Settings:
     exercises_path: str = ""
     # The counter: free coding earns at most this many lines per project per day.
     counter_playground_daily_cap: int = 200
+    # The librarian's grid: a child is "stuck" on an exercise after this many failed
+    # submissions in a row, or after trying it this many minutes without a pass.
+    stuck_failed_streak: int = 3
+    stuck_minutes: int = 20
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -77,8 +87,13 @@ class Settings:
             serve_host=os.environ.get("CODEKIDS_HOST", "127.0.0.1"),
             serve_port=_env_int("CODEKIDS_PORT", 5000),
             serve_workers=_env_int("CODEKIDS_WORKERS", 2),
+            log_format=os.environ.get("CODEKIDS_LOG_FORMAT", "").strip().lower(),
+            log_level=os.environ.get("CODEKIDS_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            hsts_seconds=_env_int("CODEKIDS_HSTS_SECONDS", 31536000),
             exercises_path=os.environ.get("CODEKIDS_EXERCISES_PATH", ""),
             counter_playground_daily_cap=_env_int("CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP", 200),
+            stuck_failed_streak=_env_int("CODEKIDS_STUCK_FAILED_STREAK", 3),
+            stuck_minutes=_env_int("CODEKIDS_STUCK_MINUTES", 20),
         )
 
     def apply(self, overrides: dict) -> None:
@@ -101,6 +116,10 @@ class Settings:
             self.exercises_path = str(DEFAULT_EXERCISES_PATH)
         if self.default_locale not in ("ro", "en", "hu"):
             raise SettingsError("CODEKIDS_DEFAULT_LOCALE must be one of ro, en, hu")
+        if self.log_format not in ("", "json", "text"):
+            raise SettingsError("CODEKIDS_LOG_FORMAT must be json or text")
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError("CODEKIDS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
 
 
 def load_or_create_secret_key(path: Path) -> str:
