@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, object_session
 
 from codekids import db
@@ -256,6 +256,14 @@ def count_submission(submission: Submission, *, starter: str = "", cap: int | No
         .execution_options(synchronize_session=False)
     )
     return counted
+
+
+def forget_child(s: Session, child_id: int) -> None:
+    """Before a child's account is deleted: their own total row goes with them. Their
+    ledger rows stay (anonymous, child_id NULL) and so do the club, county and national
+    totals, so `verify` still adds up (DESIGN.md §4)."""
+    s.execute(delete(CounterTotal).where(CounterTotal.scope == CHILD,
+                                         CounterTotal.key == child_id))
 
 
 # ---- reading totals (never the ledger, never submissions) -----------------------------
@@ -606,6 +614,13 @@ def verify(s: Session | None = None, *, trace: bool = True) -> list[Difference]:
     return problems
 
 
+def _project_gone_with_child(sub: Submission, target: str) -> bool:
+    """A deleted child's projects are deleted with them, which empties their (anonymous)
+    submissions' project_id; the ledger row keeps the project's target."""
+    return (sub.kind == PLAYGROUND and sub.child_id is None and sub.project_id is None
+            and target.startswith("pj:"))
+
+
 def _untraceable(s: Session) -> list[Difference]:
     problems = []
     rows = s.execute(
@@ -622,7 +637,8 @@ def _untraceable(s: Session) -> list[Difference]:
             if sub is not None:
                 s.expunge(sub)  # keeps the identity map small on a big ledger
         ok = (
-            sub is not None and works(sub) and target_of(sub) == target and h in hashes
+            sub is not None and works(sub) and h in hashes
+            and (target_of(sub) == target or _project_gone_with_child(sub, target))
             and (child_id is None or sub.child_id in (None, child_id))
         )
         if not ok:
