@@ -69,6 +69,23 @@ def target_librarian(app, world):
         return lib.id
 
 
+def club_a_meeting(app, world) -> int:
+    """A meeting of club A (made once): its id is only club A's staff's business."""
+    from sqlalchemy import select
+
+    from codekids import db
+    from codekids.clubs.models import ClubSession
+
+    with app.app_context():
+        found = db.session.scalar(select(ClubSession.id).where(ClubSession.club_id == world.club))
+        if found is None:
+            meeting = ClubSession(club_id=world.club, started_by_id=world.librarian)
+            db.session.add(meeting)
+            db.session.commit()
+            found = meeting.id
+        return found
+
+
 def url_values(rule: Rule, app, world, target_librarian) -> dict:
     values = {}
     for arg in rule.arguments:
@@ -88,8 +105,16 @@ def url_values(rule: Rule, app, world, target_librarian) -> dict:
             values[arg] = "hello"  # the bank's first exercise
         elif arg == "set_id":
             values[arg] = "first-steps"
+        elif arg in ("assignment_id", "submission_id"):
+            values[arg] = 1  # none exists: those allowed get "not found", the rest are refused
         elif arg == "project_id":
             values[arg] = 1  # nobody's: a child gets "not found", everyone else is refused
+        elif arg == "session_id":
+            values[arg] = club_a_meeting(app, world)
+        elif arg == "year":
+            values[arg] = 2026
+        elif arg == "month":
+            values[arg] = 11
         else:
             raise AssertionError(f"the role matrix does not know URL argument {arg!r} of {rule}")
     return values

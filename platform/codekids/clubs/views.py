@@ -135,3 +135,10 @@ def child_card(child_id: int):
     child = _child(child_id)
     return render_template("librarian/cards.html", club=child.club, cards=[_card(child)],
                            picture_labels=PICTURE_LABELS, single=True)
+
+
+# The other rooms of the librarian's room register their routes on `bp` (imported last,
+# since they import `bp` from here).
+from codekids.clubs import meetings  # noqa: E402, F401, I001
+from codekids.clubs import diplomas  # noqa: E402, F401, I001
+from codekids.clubs import children_data  # noqa: E402, F401, I001

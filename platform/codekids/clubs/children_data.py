@@ -1,0 +1,198 @@
+"""A child's data: everything we hold about one child, to hand over (JSON, CSV) or delete.
+
+The export is built only from rows whose child_id is this child: never another
+child's data, and never the secret (not even encrypted).
+
+Deleting a child (DESIGN.md §4): the account and what is only theirs (progress,
+hints, drafts, projects, assignments, attendance, logins) go; their submissions
+stay, anonymous (child_id NULL), because every counted line must stay traceable to
+the submission that earned it; their counted lines stay in the club, county and
+national totals as anonymous lines. The child's own total row goes with them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from codekids import db
+from codekids.accounts.models import User
+from codekids.clubs.meetings import csv_response
+from codekids.clubs.views import _child, bp
+from codekids.counter import service as counter
+from codekids.counter.models import CountedLine
+from codekids.learning.models import Draft, HintUse, Progress, Project, Submission
+
+
+def _iso(at) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+# ---- export ---------------------------------------------------------------------------
+
+
+def export_child(child: User) -> dict:
+    """Everything stored about the child, as plain JSON-able data."""
+    s = db.session
+    projects = list(s.scalars(select(Project).where(Project.child_id == child.id)
+                              .order_by(Project.id)))
+    project_names = {p.id: p.name for p in projects}
+    submissions = s.scalars(select(Submission).where(Submission.child_id == child.id)
+                            .order_by(Submission.created_at, Submission.id))
+    lines_by_target = dict(s.execute(
+        select(CountedLine.target, func.count()).where(CountedLine.child_id == child.id)
+        .group_by(CountedLine.target)
+    ).all())
+    return {
+        "nickname": child.nickname,
+        "club": child.club.name if child.club else None,
+        "library": child.club.library if child.club else None,
+        "language": child.locale,
+        "created": _iso(child.created_at),
+        "last_login": _iso(child.last_login_at),
+        "active": bool(child.active),
+        "lines_counted": sum(int(n) for n in lines_by_target.values()),
+        "lines_by_exercise_or_project": {k: int(n) for k, n in sorted(lines_by_target.items())},
+        "submissions": [
+            {
+                "id": sub.id,
+                "kind": sub.kind,
+                "exercise": sub.exercise_id,
+                "project": project_names.get(sub.project_id),
+                "at": _iso(sub.created_at),
+                "code": sub.source,
+                "status": sub.status,
+                "tests_passed": sub.passed,
+                "tests_total": sub.total,
+                "solved": bool(sub.solved),
+                "error": sub.error_kind,
+                "error_line": sub.error_line,
+                "results": sub.report,
+            }
+            for sub in submissions
+        ],
+        "progress": [
+            {
+                "exercise": p.exercise_id,
+                "attempts": p.attempts,
+                "solved": bool(p.solved),
+                "stars": p.stars,
+                "hints_used": p.hints_used,
+                "first_attempt": _iso(p.first_attempt_at),
+                "last_attempt": _iso(p.last_attempt_at),
+                "solved_at": _iso(p.solved_at),
+            }
+            for p in s.scalars(select(Progress).where(Progress.child_id == child.id)
+                               .order_by(Progress.exercise_id))
+        ],
+        "hints": [
+            {"exercise": h.exercise_id, "level": h.level, "at": _iso(h.at)}
+            for h in s.scalars(select(HintUse).where(HintUse.child_id == child.id)
+                               .order_by(HintUse.at, HintUse.id))
+        ],
+        "projects": [
+            {"name": p.name, "code": p.source, "created": _iso(p.created_at),
+             "updated": _iso(p.updated_at)}
+            for p in projects
+        ],
+        "drafts": [
+            {"exercise": d.exercise_id, "code": d.source, "updated": _iso(d.updated_at)}
+            for d in s.scalars(select(Draft).where(Draft.child_id == child.id)
+                               .order_by(Draft.exercise_id))
+        ],
+    }
+
+
+CSV_HEADER = ["record", "exercise", "project", "at", "code", "result", "solved",
+              "tests_passed", "tests_total", "attempts", "stars", "hint_level", "lines"]
+
+
+def export_rows(data: dict) -> list[list]:
+    """The export as one flat table: a row per record, `record` says what kind."""
+    blank = dict.fromkeys(CSV_HEADER, "")
+
+    def row(**values):
+        return [{**blank, **values}[k] for k in CSV_HEADER]
+
+    rows = [row(record="child", exercise=f"{data['nickname']} · {data['club']}",
+                at=data["created"], lines=data["lines_counted"])]
+    rows += [row(record="submission", exercise=s["exercise"] or "", project=s["project"] or "",
+                 at=s["at"], code=s["code"], result=s["status"], solved=s["solved"],
+                 tests_passed=s["tests_passed"], tests_total=s["tests_total"])
+             for s in data["submissions"]]
+    rows += [row(record="progress", exercise=p["exercise"], at=p["last_attempt"] or "",
+                 solved=p["solved"], attempts=p["attempts"], stars=p["stars"])
+             for p in data["progress"]]
+    rows += [row(record="hint", exercise=h["exercise"], at=h["at"], hint_level=h["level"])
+             for h in data["hints"]]
+    rows += [row(record="project", project=p["name"], at=p["updated"], code=p["code"])
+             for p in data["projects"]]
+    rows += [row(record="draft", exercise=d["exercise"], at=d["updated"], code=d["code"])
+             for d in data["drafts"]]
+    rows += [row(record="lines", exercise=target, lines=n)
+             for target, n in data["lines_by_exercise_or_project"].items()]
+    return rows
+
+
+# ---- delete ---------------------------------------------------------------------------
+
+
+def delete_child(child: User) -> None:
+    """Delete the child's account in one transaction; their counted lines and their
+    submissions stay, anonymous (see the module's docstring)."""
+    s = db.session
+    child_id = child.id
+    # Said explicitly rather than left to ON DELETE SET NULL, so the rule reads here.
+    s.execute(update(Submission).where(Submission.child_id == child_id)
+              .values(child_id=None).execution_options(synchronize_session=False))
+    s.execute(update(CountedLine).where(CountedLine.child_id == child_id)
+              .values(child_id=None).execution_options(synchronize_session=False))
+    counter.forget_child(s, child_id)
+    # Progress, hints, drafts, projects, assignments, attendance, login attempts and
+    # child-days go with the account (ON DELETE CASCADE).
+    s.delete(child)
+    s.commit()
+
+
+# ---- pages ----------------------------------------------------------------------------
+
+
+def _filename(child: User, ext: str) -> str:
+    return f"child-{child.id}.{ext}"
+
+
+@bp.get("/copil/<int:child_id>/date.json")
+def child_data_json(child_id: int):
+    child = _child(child_id)
+    body = json.dumps(export_child(child), ensure_ascii=False, indent=2)
+    resp = Response(body, mimetype="application/json")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{_filename(child, "json")}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/copil/<int:child_id>/date.csv")
+def child_data_csv(child_id: int):
+    child = _child(child_id)
+    return csv_response(_filename(child, "csv"), CSV_HEADER, export_rows(export_child(child)))
+
+
+@bp.route("/copil/<int:child_id>/stergere", methods=["GET", "POST"], endpoint="delete_child")
+def delete_child_page(child_id: int):
+    child = _child(child_id)
+    club = child.club
+    missing_confirm = False
+    if request.method == "POST":
+        if request.form.get("confirm") == "yes":
+            name = child.nickname
+            delete_child(child)
+            flash(_("%(name)s is deleted. Their lines of code stay in the club's, county's and "
+                    "country's totals, without a name.", name=name), "success")
+            return redirect(url_for("clubs.club", club_id=club.id))
+        missing_confirm = True
+    return render_template("librarian/child_data_delete.html", child=child, club=club,
+                           lines=counter.child_total(child),
+                           missing_confirm=missing_confirm), 400 if missing_confirm else 200
