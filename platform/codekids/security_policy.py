@@ -98,33 +98,6 @@ ROUTES: dict[str, Policy] = {
     "clubs.child_data_json": CHILD_STAFF,
     "clubs.child_data_csv": CHILD_STAFF,
     "clubs.delete_child": CHILD_STAFF,
-    # Following the children (clubs/progress.py): an assignment id is checked against
-    # the URL's club, a submission id against the URL's child (404 otherwise).
-    "clubs.assignments": CLUB_STAFF,
-    "clubs.remove_assignment": CLUB_STAFF,
-    "clubs.progress_sets": CLUB_STAFF,
-    "clubs.progress_grid": CLUB_STAFF,
-    "clubs.common_errors": CLUB_STAFF,
-    "clubs.help_now": CLUB_STAFF,
-    "clubs.help_now_list": CLUB_STAFF,
-    "clubs.progress_cell": CHILD_STAFF,
-    "clubs.submission": CHILD_STAFF,
-    # Meetings and the monthly report: a meeting id is checked against the URL's club
-    # in clubs/meetings.py, a posted child id against the meeting's club.
-    "clubs.meetings": CLUB_STAFF,
-    "clubs.start_meeting": CLUB_STAFF,
-    "clubs.meeting": CLUB_STAFF,
-    "clubs.end_meeting": CLUB_STAFF,
-    "clubs.mark_attendance": CLUB_STAFF,
-    "clubs.report_now": CLUB_STAFF,
-    "clubs.report": CLUB_STAFF,
-    "clubs.report_csv": CLUB_STAFF,
-    # Diplomas and a child's data (export, delete).
-    "clubs.diplomas": CHILD_STAFF,
-    "clubs.diploma": CHILD_STAFF,
-    "clubs.child_data_json": CHILD_STAFF,
-    "clubs.child_data_csv": CHILD_STAFF,
-    "clubs.delete_child": CHILD_STAFF,
     "coordination.home": COORDINATORS,
     "coordination.clubs": COORDINATORS,
     "coordination.new_club": COORDINATORS,
