@@ -1,4 +1,4 @@
-"""Command line: `codekids init-db | demo | create-coordinator | serve`.
+"""Command line: `codekids init-db | demo | create-coordinator | serve | backup | restore`.
 
 Errors are one clear line on stderr and exit code 1, never a traceback: the
 people running these commands are librarians' IT volunteers as often as developers.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,7 +16,7 @@ from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from codekids import db, migrate
+from codekids import db, logs, migrate
 from codekids.settings import SettingsError
 
 # ---- the demo world -----------------------------------------------------------------------
@@ -187,6 +188,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(format_logins(logins, url))
     if no_serve:
         return
+    settings = current_app.config["CODEKIDS"]
+    logs.configure(settings.log_format or "text", settings.log_level)
     _serve_development(current_app._get_current_object(), host, port)
 
 
@@ -288,13 +291,52 @@ def serve_command(host, port, workers, threads, run_migrations) -> None:
         "workers": workers or settings.serve_workers,
         "worker_class": "gthread",
         "threads": threads,
-        "accesslog": "-",
+        # No gunicorn access log: it prints full URLs (query strings, invitation
+        # tokens). The app writes one line per request instead (codekids.logs).
+        "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": logs.dict_config(settings.log_format or "json", settings.log_level),
         # One shared default path for every gunicorn on the machine: not worth the clash.
         "control_socket_disable": True,
     }
     click.echo(f"Serving CODE Kids at http://{options['bind']}/ with {options['workers']} workers")
     _GunicornApp(options).run()
+
+
+@click.command("backup")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write [default: INSTANCE/backups/codekids-DATE-TIME.sqlite3|.pgdump].")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Copy the database to a file while the site keeps running."""
+    from codekids import backup
+
+    url = current_app.config["CODEKIDS"].database_url
+    target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
+    try:
+        written = backup.backup(url, target)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(str(written))
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Overwrite a database that already holds data (stop the site first).")
+@with_appcontext
+def restore_command(path: Path, replace: bool) -> None:
+    """Load a file written by `codekids backup` into CODEKIDS_DATABASE_URL."""
+    from codekids import backup
+
+    url = current_app.config["CODEKIDS"].database_url
+    # Our own engine may hold a connection to the file being replaced.
+    db.get_engine().dispose()
+    try:
+        backup.restore(path, url, replace=replace)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path}. Run `codekids counter verify` to check the counter.")
 
 
 def _require_current_schema() -> None:
@@ -331,7 +373,7 @@ def init_app(app: Flask) -> None:
     from codekids.bank.cli import exercises_group
 
     for command in (init_db_command, demo_command, create_coordinator_command, serve_command,
-                    exercises_group):
+                    backup_command, restore_command, exercises_group):
         app.cli.add_command(command)
 
 
