@@ -142,3 +142,6 @@ def child_card(child_id: int):
 from codekids.clubs import meetings  # noqa: E402, F401, I001
 from codekids.clubs import diplomas  # noqa: E402, F401, I001
 from codekids.clubs import children_data  # noqa: E402, F401, I001
+
+
+from codekids.clubs import progress  # noqa: E402,F401  (registers its routes on bp)
