@@ -56,6 +56,7 @@ MAX_RESULT_FRAME = 16 * 1024 * 1024
 CODE_CACHE_ENTRIES = 512
 CHILD_JOB, CHILD_STDOUT, CHILD_RESULTS = 0, 1, 3
 MAX_RETRIES = 3
+IDLE_SWEEP_SECONDS = 1.0  # longest block before a stray-child sweep
 UID_BASE = 61000
 EXIT_SETUP_FAILED = 71
 
@@ -352,6 +353,9 @@ class Server:
         self.code_cache = OrderedDict()
         self.sel = selectors.DefaultSelector()
         self.ctl_buf = bytearray()
+        # Every live child of this server, by pid: its Warm until a job is
+        # handed to it, then its Job. The stray-child sweep reaps by this map.
+        self.children = {}
 
     def _warm_up(self):
         """Run a representative program once so lazily-loaded code is loaded
@@ -393,13 +397,28 @@ class Server:
         os.set_blocking(self.ctl_in, False)
         self.sel.register(self.ctl_in, selectors.EVENT_READ, ("ctl", None))
         while True:
-            timeout = None
+            timeout = IDLE_SWEEP_SECONDS
+            overdue = False
             if self.jobs:
                 nearest = min(j.deadline for j in self.jobs.values())
-                timeout = max(0.0, nearest - time.monotonic())
+                now = time.monotonic()
+                timeout = min(timeout, max(0.0, nearest - now))
+                overdue = nearest < now - IDLE_SWEEP_SECONDS  # killed, still not reaped
             if self._refill_wanted():
                 timeout = 0.0
+            if (timeout > 0.0 and not self.running) or overdue:
+                # About to block with no run in flight (or a killed child is
+                # long overdue): reap any child whose exit its pidfd did not
+                # report, whatever the reason. Cheap: one wait4 when none did.
+                if self._sweep():
+                    timeout = 0.0  # what the reaps changed is handled below
             for key, _ in self.sel.select(timeout):
+                # The batch was listed before any of it was handled: a key an
+                # earlier event changed (a warm child handed its job, a pipe
+                # closed and its number reused) is not acted on; a still-ready
+                # fd shows up again in the next select.
+                if self.sel.get_map().get(key.fd) is not key:
+                    continue
                 kind, job = key.data
                 if kind == "ctl":
                     if not self._read_control():
@@ -466,15 +485,23 @@ class Server:
         w.pid, w.out_r, w.res_r, w.job_w = pid, out_r, res_r, job_w
         w.pidfd = os.pidfd_open(pid)
         self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
+        self.children[pid] = w
         self.warm.append(w)
         return w
 
-    def _reap_warm(self, w):
-        """A warm child died while waiting (or after a failed hand-over)."""
-        try:
-            os.waitpid(w.pid, 0)
-        except ChildProcessError:
-            pass
+    def _reap_warm(self, w, reaped=False):
+        """A warm child died while waiting (or after a failed hand-over).
+        Never blocks: a child that has not exited yet stays registered."""
+        if self.children.get(w.pid) is not w:
+            return  # handed a job meanwhile, or reaped already
+        if not reaped:
+            try:
+                pid, _ = os.waitpid(w.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid = w.pid
+            if pid == 0:
+                return
+        del self.children[w.pid]
         self.sel.unregister(w.pidfd)
         for fd in (w.pidfd, w.out_r, w.res_r, w.job_w):
             if fd is not None:
@@ -568,6 +595,7 @@ class Server:
         os.set_blocking(job.out_fd, False)
         os.set_blocking(job.res_fd, False)
         self.jobs[job.pid] = job
+        self.children[job.pid] = job
         self.running += 1
         self.sel.modify(job.pidfd, selectors.EVENT_READ, ("pid", job))
         self.sel.register(job.out_fd, selectors.EVENT_READ, ("out", job))
@@ -650,8 +678,19 @@ class Server:
         self._dispatch()  # the next run starts before this answer is written
         self.send(result)
 
-    def _reap(self, job):
-        _, status, usage = os.wait4(job.pid, 0)
+    def _reap(self, job, waited=None):
+        """The job's child exited: account for it and answer if not yet done.
+        ``waited`` is ``(status, rusage)`` when the sweep already reaped it.
+        Never blocks: a child that has not exited yet stays registered."""
+        if self.children.get(job.pid) is not job:
+            return
+        if waited is None:
+            pid, status, usage = os.wait4(job.pid, os.WNOHANG)
+            if pid == 0:
+                return
+        else:
+            status, usage = waited
+        del self.children[job.pid]
         self.sel.unregister(job.pidfd)
         os.close(job.pidfd)
         for kind in ("out", "res"):
@@ -660,6 +699,10 @@ class Server:
             if fd is not None:  # something else still holds the pipe: stop listening
                 self.sel.unregister(fd)
                 os.close(fd)
+            if kind == "out":
+                job.out_fd = None
+            else:
+                job.res_fd = None
         del self.jobs[job.pid]
         self.free_uids.append(job.uid_index)
         self._release(job)
@@ -697,6 +740,24 @@ class Server:
         result["cpu_ms"] = round(cpu_ms, 3)
         result["wall_ms"] = round(wall_ms, 3)
         self.send(result)
+
+    def _sweep(self) -> bool:
+        """Reap, without blocking, every exited child whatever its pidfd said,
+        and account for it as its pidfd event would have. True if any."""
+        reaped = False
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return reaped
+            if pid == 0:
+                return reaped
+            reaped = True
+            owner = self.children.get(pid)
+            if isinstance(owner, Job):
+                self._reap(owner, (status, usage))
+            elif isinstance(owner, Warm):
+                self._reap_warm(owner, reaped=True)
 
     def _frames(self, job):
         data, frames, i = bytes(job.res), [], 0

@@ -222,11 +222,37 @@ def test_no_zombies_after_ten_thousand_runs():
             if not _zombies_of(sb.server_pid) and len(_children_of(sb.server_pid)) == sb.warm_size:
                 break
             time.sleep(0.05)
-        assert _zombies_of(sb.server_pid) == []
+        zombies = _zombies_of(sb.server_pid)
+        assert zombies == [], _diagnose(sb.server_pid, zombies)
         assert _zombies_of(os.getpid()) == []
         children = _children_of(sb.server_pid)
-        assert len(children) == sb.warm_size > 0, _states(children)
+        assert len(children) == sb.warm_size > 0, _diagnose(sb.server_pid, [])
         assert sb.restarts == 0
+
+
+def _diagnose(server_pid, zombies):
+    """What each zombie and each child of the server was doing, and the
+    server itself (its state and where it sleeps), for a failure message."""
+    lines = []
+    for label, pids in (
+        ("zombie", zombies),
+        ("child", _children_of(server_pid)),
+        ("server", [server_pid]),
+    ):
+        for pid in pids:
+            info = {}
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        key, _, value = line.partition(":")
+                        if key in ("Name", "State", "PPid", "Uid", "SigQ", "VmRSS"):
+                            info[key] = value.strip()
+                with open(f"/proc/{pid}/wchan") as f:
+                    info["wchan"] = f.read().strip()
+            except OSError as exc:
+                info["error"] = str(exc)
+            lines.append(f"{label} {pid}: {info}")
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("threads", [2, 4])
