@@ -57,7 +57,8 @@ def test_the_diploma_speaks_romanian_by_default_whatever_the_librarian_reads(
     assert "Ana" in page and "Primii pași" in page and "Clubul Albinelor" in page
     assert "20 noiembrie 2026" in page  # the day the last exercise was solved
     assert "css/diploma.css" in page
-    assert "First steps" not in page
+    assert "Diplomă" in page and "pentru că a rezolvat toate exercițiile setului" in page
+    assert "First steps" not in page and "is awarded to" not in page
 
 
 def test_the_diploma_speaks_the_childs_chosen_language(app, client, world, login):
@@ -65,7 +66,7 @@ def test_the_diploma_speaks_the_childs_chosen_language(app, client, world, login
     login(world.librarian)
     page = client.get(f"/cluburi/copil/{world.children[2]}/diploma/{SET}").get_data(as_text=True)
     assert '<html lang="hu">' in page and "Első lépések" in page and "Ioana" in page
-    assert "2026. november 20." in page
+    assert "2026. november 20." in page and "Oklevél" in page
 
 
 def test_unknown_set_is_not_found(client, world, login):
