@@ -157,3 +157,10 @@ def test_unknown_set_or_exercise_is_not_found(world, login):
     assert client.get(f"/cluburi/{world.club}/progres/nope").status_code == 404
     assert client.get(f"/cluburi/copil/{world.children[0]}/exercitiu/nope").status_code == 404
     assert client.get(f"/cluburi/{world.club}/exercitii/nope/greseli").status_code == 404
+
+
+def test_the_club_page_leads_to_help_progress_and_assignments(world, login):
+    html = login(world.librarian).get(f"/cluburi/{world.club}").get_data(as_text=True)
+    for url in (f"/cluburi/{world.club}/ajutor", f"/cluburi/{world.club}/progres",
+                f"/cluburi/{world.club}/teme"):
+        assert f'href="{url}"' in html
