@@ -56,7 +56,12 @@ def update() -> None:
         if locale == "en":
             # The msgids are English: the English catalog is filled from them.
             for message in catalog:
-                if message.id and not message.string:
+                if not message.id:
+                    continue
+                if isinstance(message.id, tuple):  # plural: (singular, plural)
+                    if not all(message.string or ()):
+                        message.string = tuple(message.id)
+                elif not message.string:
                     message.string = message.id
         path = po_path(locale)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -78,3 +78,18 @@ def test_romanian_is_the_default_and_others_switch(client):
     en = client.get("/copii").get_data(as_text=True)
     assert 'lang="ro"' in ro and 'lang="hu"' in hu and 'lang="en"' in en
     assert len({ro, hu, en}) == 3
+
+
+# Words that really are the same in the language (a brand, a loanword).
+SAME_IN_TRANSLATION = {"ro": {"CODE Kids", "Club"}, "hu": {"CODE Kids"}}
+
+
+@pytest.mark.parametrize("locale", ["ro", "hu"])
+def test_no_english_copies_left_in_a_translated_catalog(locale):
+    """An entry whose translation is its English msgid was copied, not translated
+    (seen more than once while several people merged catalogs)."""
+    catalog = i18n_script.load(locale)
+    copies = [m.id for m in catalog
+              if m.id and not isinstance(m.id, tuple) and m.string == m.id
+              and m.id not in SAME_IN_TRANSLATION[locale]]
+    assert not copies, f"{locale}: English left untranslated: {copies}"
