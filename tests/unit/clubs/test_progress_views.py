@@ -49,8 +49,14 @@ def test_grid_shows_lights_with_words_and_links_to_cells(world, login, stuck_and
     cells = re.findall(r'<td class="cell cell-(\w+)" data-state="\w+">', html)
     assert cells.count("stuck") == 1 and cells.count("solved") == 1
     assert cells.count("not_started") == len(cells) - 2
-    # Words, not only colour.
-    assert "✔</span> solved" in html and "!</span> stuck" in html
+    # Words, not only colour: each cell has its shape-coded icon, and its word for
+    # screen readers and as a tooltip; the legend says the words out loud.
+    assert re.search(r'title="solved">\s*<span class="light-icon" aria-hidden="true">✔</span>'
+                     r'\s*<span class="visually-hidden">solved</span>', html)
+    assert re.search(r'title="stuck">\s*<span class="light-icon" aria-hidden="true">!</span>'
+                     r'\s*<span class="visually-hidden">stuck</span>', html)
+    legend = html.split('class="legend"')[1].split("</ul>")[0]
+    assert '<span class="light-word">solved</span>' in legend
     assert f"/cluburi/copil/{world.children[0]}/exercitiu/hello" in html
     assert "css/progress.css" in html
     assert "3 tries" in html
