@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 
 from codekids import db
 from codekids.accounts.models import User
-from codekids.clubs.meetings import csv_response
 from codekids.clubs.views import _child, bp
 from codekids.counter import service as counter
 from codekids.counter.models import CountedLine
+from codekids.csv_export import csv_response
 from codekids.learning.models import Draft, HintUse, Progress, Project, Submission
 
 

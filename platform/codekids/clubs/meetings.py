@@ -7,35 +7,13 @@ URL; a meeting id is checked here to belong to that club (another club's meeting
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from codekids.clubs import meetings_service as service
 from codekids.clubs.views import _club, bp
-
-
-def csv_response(filename: str, header: list[str], rows) -> Response:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-    # A BOM so that spreadsheet programs read ă, ș, ț right.
-    resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
-def csv_cell(value):
-    # A nickname or a line of code like "=HYPERLINK(…)" must stay text in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+from codekids.csv_export import csv_response
 
 
 def _meeting(club_id: int, session_id: int):

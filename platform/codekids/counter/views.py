@@ -8,9 +8,7 @@ submissions as at a million.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from datetime import date
 from pathlib import Path
@@ -26,6 +24,7 @@ from codekids.coordination.forms import option
 from codekids.counter import service
 from codekids.counter.forms import AdjustmentForm
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY
+from codekids.csv_export import csv_response
 
 bp = Blueprint("counter", __name__)
 
@@ -103,30 +102,10 @@ def dashboard():
     )
 
 
-def _csv(filename: str, header: list[str], rows) -> Response:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    # A BOM so that spreadsheet programs read ă, ș, ț right.
-    resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
-
-
-def _cell(value):
-    # A club name like "=HYPERLINK(…)" must stay text in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 @bp.get("/coordonare/contor/judete.csv")
 def counties_csv():
     rows = service.county_rows(_scope_county())
-    return _csv("counter-counties.csv",
+    return csv_response("counter-counties.csv",
                 ["county_code", "county", "counted_lines", "historical_lines", "total"],
                 ([r.code, r.name, r.counted, r.historical, r.total] for r in rows))
 
@@ -134,7 +113,7 @@ def counties_csv():
 @bp.get("/coordonare/contor/cluburi.csv")
 def clubs_csv():
     rows = service.club_rows(_scope_county(), request.args.get("sort", "lines"))
-    return _csv("counter-clubs.csv",
+    return csv_response("counter-clubs.csv",
                 ["club_id", "club", "town", "county", "counted_lines", "historical_lines",
                  "children", "active_children_7_days", "last_activity_utc"],
                 ([r.id, r.name, r.town, r.county, r.counted, r.historical, r.children,
@@ -148,13 +127,13 @@ def trend_csv():
     trend = service.trend(scope, key, days=365, weeks=53)
     rows = [("day", d.isoformat(), n) for d, n in trend.daily]
     rows += [("week", d.isoformat(), n) for d, n in trend.weekly]
-    return _csv("counter-trend.csv", ["period", "start", "counted_lines"], rows)
+    return csv_response("counter-trend.csv", ["period", "start", "counted_lines"], rows)
 
 
 @bp.get("/coordonare/contor/ajustari.csv")
 def adjustments_csv():
     rows = service.adjustments(_scope_county())
-    return _csv("counter-adjustments.csv",
+    return csv_response("counter-adjustments.csv",
                 ["id", "scope", "club", "county", "lines", "date", "reason", "recorded_by",
                  "recorded_at_utc"],
                 ([a.id, a.scope, a.club.name if a.club else "",
