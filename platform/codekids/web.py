@@ -46,6 +46,10 @@ def _load_user(user_id: str):
     return user
 
 
+# How stale ``last_seen`` may get before a request writes it again.
+_LAST_SEEN_STEP = timedelta(minutes=1)
+
+
 def _idle_logout():
     """Shared library PCs: a session nobody touched for a while ends by itself."""
     if not current_user.is_authenticated:
@@ -57,8 +61,8 @@ def _idle_logout():
         try:
             seen = datetime.fromisoformat(last)
         except (TypeError, ValueError):
-            seen = now
-        if now - seen > limit:
+            seen = None
+        if seen is not None and now - seen > limit:
             club = current_user.club if current_user.is_child else None
             target = (url_for("auth.child_pick", code=club.join_code) if club is not None
                       else url_for("auth.child_start" if current_user.is_child
@@ -72,6 +76,12 @@ def _idle_logout():
             # A child goes back to their club's nickname list: the next child at
             # this PC only has to find their own name.
             return redirect(target)
+        if seen is not None and timedelta(0) <= now - seen < _LAST_SEEN_STEP:
+            # Recorded less than a minute ago: leave the session untouched, so the
+            # response carries no new session cookie (re-serialising and re-signing it
+            # on every request cost CPU under load). The limit is never loosened: a
+            # session can only end up to a minute *sooner*, never later.
+            return None
     session["last_seen"] = now.isoformat()
     return None
 

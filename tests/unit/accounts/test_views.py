@@ -397,6 +397,31 @@ def test_a_child_active_within_the_limit_stays(app, client, world, auth):
     assert utcnow() - __import__("datetime").datetime.fromisoformat(seen) < timedelta(minutes=1)
 
 
+def test_a_fresh_last_seen_is_not_rewritten(app, client, world, auth):
+    """Within a minute of the last write the session is left alone: no new cookie
+    (re-signing it on every request cost CPU under load), same last_seen."""
+    auth.child(world.children[0])
+    assert client.get("/acasa").status_code == 200  # the page adds its CSRF token once
+    _idle_for(client, 0)
+    with client.session_transaction() as sess:
+        before = sess["last_seen"]
+    r = client.get("/acasa")
+    assert r.status_code == 200
+    assert not any(h.startswith("session=") for h in r.headers.getlist("Set-Cookie"))
+    with client.session_transaction() as sess:
+        assert sess["last_seen"] == before
+
+
+def test_a_last_seen_over_a_minute_old_is_refreshed(app, client, world, auth):
+    auth.child(world.children[0])
+    _idle_for(client, 2)
+    r = client.get("/acasa")
+    assert any(h.startswith("session=") for h in r.headers.getlist("Set-Cookie"))
+    with client.session_transaction() as sess:
+        seen = sess["last_seen"]
+    assert utcnow() - __import__("datetime").datetime.fromisoformat(seen) < timedelta(seconds=5)
+
+
 def test_idle_staff_go_to_the_staff_login(client, world, auth):
     auth.staff(world.librarian)
     _idle_for(client, 21)
