@@ -18,10 +18,25 @@ core, so these are lower bounds):
     SQLite          3000     3029 ms       0  1.37 cores  fail (listen queue overflow)
     SQLite          4000    10463 ms       0              fail
     PostgreSQL      2000       92 ms       0  0.93 cores  pass (PostgreSQL itself 0.05)
+    PostgreSQL      3000     9846 ms       0  1.53 cores  fail (ramp 30 s; saturated)
+    PostgreSQL      3900    16708 ms       0  1.53 cores  fail (saturated, 138.6 req/s)
 
-Largest sustained so far: SQLite 2000 (3000 fails), PostgreSQL 2000 (the
-search was cut short by time; 3000 not tried); the 3,900 goal is not
-reached. At 3000 the server used 1.37 of 2 cores yet p95 sat at ~3 s: the
+Where the CPU goes at 3,900 on PostgreSQL, steady state (per-process
+/proc/<pid>/stat sampling; 138.6 req/s, 82 sandbox runs/s): the two gunicorn
+workers 1.01 cores (7.3 ms per request), the two sandbox fork servers 0.16
+(1.9 ms per run), the sandbox children 0.40 (4.9 ms per run), PostgreSQL
+0.21-0.29. Under py-spy --gil, a worker's own CPU is 39 % Submit
+(record_submission, of which the national counter's ~15 statements per solved
+submit 23 %), 11 % the route policy (of which the user load 9 %), 9 % Run, 13 %
+the exercise page, 6 % Jinja. The measurements of the Flask views in-process
+(test client, SQLite: 2-5 ms) miss the PostgreSQL round trips through
+SQLAlchemy and psycopg, which is where the rest of the worker's time goes.
+Two cuts so far (uncached counter INSERTs, a session cookie re-signed on
+every request) are within the run-to-run noise at this load; a bigger
+PostgreSQL pool (15) was tried and made it worse (130.8 req/s, PostgreSQL 0.26).
+
+Largest sustained so far: SQLite 2000 (3000 fails), PostgreSQL 2000 (3000
+fails; between them not searched yet); the 3,900 goal is not reached. At 3000 the server used 1.37 of 2 cores yet p95 sat at ~3 s: the
 kernel's ListenOverflows counter rose (2,905), i.e. SYNs were dropped and
 retried after 1 s + 2 s, because the gthread workers' accept loop fell behind.
 The generator costs ~5.7 % of the CPU the server uses.
