@@ -18,6 +18,7 @@ core, so these are lower bounds):
     SQLite          3000     3029 ms       0  1.37 cores  fail (listen queue overflow)
     SQLite          4000    10463 ms       0              fail
     PostgreSQL      2000       92 ms       0  0.93 cores  pass (PostgreSQL itself 0.05)
+    PostgreSQL      2500     3008 ms       0  1.27 cores  fail (p50 31 ms: the 3 s of SYN retries)
     PostgreSQL      3000     9846 ms       0  1.53 cores  fail (ramp 30 s; saturated)
     PostgreSQL      3900    16708 ms       0  1.53 cores  fail (saturated, 138.6 req/s)
 
@@ -35,8 +36,9 @@ Two cuts so far (uncached counter INSERTs, a session cookie re-signed on
 every request) are within the run-to-run noise at this load; a bigger
 PostgreSQL pool (15) was tried and made it worse (130.8 req/s, PostgreSQL 0.26).
 
-Largest sustained so far: SQLite 2000 (3000 fails), PostgreSQL 2000 (3000
-fails; between them not searched yet); the 3,900 goal is not reached. At 3000 the server used 1.37 of 2 cores yet p95 sat at ~3 s: the
+Largest sustained so far: SQLite 2000 (3000 fails), PostgreSQL 2000 (2500
+fails on its p95 with p50 31 ms and 1.27 cores: the listen-queue pattern
+described below, before the CPU runs out); the 3,900 goal is not reached. At 3000 the server used 1.37 of 2 cores yet p95 sat at ~3 s: the
 kernel's ListenOverflows counter rose (2,905), i.e. SYNs were dropped and
 retried after 1 s + 2 s, because the gthread workers' accept loop fell behind.
 The generator costs ~5.7 % of the CPU the server uses.
