@@ -22,3 +22,9 @@ def sandbox():
 def raw_sandbox():
     with Sandbox(allow_raw=True) as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def sb(sandbox):
+    """The corpus files' short name for the shared session sandbox."""
+    return sandbox

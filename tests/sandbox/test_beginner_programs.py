@@ -22,23 +22,6 @@ from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture(scope="module")
-def sb(request):
-    """The shared session sandbox from conftest, or one for this module."""
-    try:
-        shared = request.getfixturevalue("sandbox")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    from sandbox import Sandbox
-
-    with Sandbox() as own:
-        yield own
-
-
 # --------------------------------------------------------------------------
 # running the same program in CPython
 # --------------------------------------------------------------------------

@@ -73,22 +73,6 @@ SENTINEL = "ESC" + "APED"
 # --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sb(request):
-    """The shared session sandbox from conftest, or one for this module."""
-    try:
-        shared = request.getfixturevalue("sandbox")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    from sandbox import Sandbox
-
-    with Sandbox() as own:
-        yield own
-
-
 @dataclass
 class Loot:
     """A world-readable secret and a world-writable marker directory in /tmp.
