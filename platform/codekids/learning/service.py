@@ -88,15 +88,20 @@ class LearningError(Exception):
 # ---- checking what a child sends ---------------------------------------------------------
 
 
-def clean_source(raw, *, allow_empty: bool = False) -> str:
+def _clean_text(raw, limit: int) -> str:
+    """Text, within `limit` bytes, without junk, with newlines normalised."""
     if not isinstance(raw, str):
         raise LearningError("bad_request")
     # Length in characters first: a 1 MB paste is refused before it is scanned.
-    if len(raw) > MAX_SOURCE_BYTES or len(raw.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+    if len(raw) > limit or len(raw.encode("utf-8", "surrogatepass")) > limit:
         raise LearningError("too_large")
     if _JUNK.search(raw):
         raise LearningError("bad_source")
-    source = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def clean_source(raw, *, allow_empty: bool = False) -> str:
+    source = _clean_text(raw, MAX_SOURCE_BYTES)
     if not allow_empty and not source.strip():
         raise LearningError("empty_source")
     return source
@@ -105,13 +110,7 @@ def clean_source(raw, *, allow_empty: bool = False) -> str:
 def clean_stdin(raw) -> str:
     if raw is None:
         return ""
-    if not isinstance(raw, str):
-        raise LearningError("bad_request")
-    if len(raw) > MAX_STDIN_BYTES or len(raw.encode("utf-8", "surrogatepass")) > MAX_STDIN_BYTES:
-        raise LearningError("too_large")
-    if _JUNK.search(raw):
-        raise LearningError("bad_source")
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    text = _clean_text(raw, MAX_STDIN_BYTES)
     # input() reads lines: the last one needs its newline, as if Enter was pressed.
     return text if not text or text.endswith("\n") else text + "\n"
 
