@@ -257,3 +257,39 @@ def test_an_adjustment_needs_a_reason_and_a_non_zero_amount(world):
                                       reason=reason)
         db.session.rollback()
     assert service.national_summary().historical == 0
+
+
+def test_a_counted_submission_is_a_few_round_trips_and_keeps_every_total(world, submit):
+    """Every counting submission locks the national row until it commits: the statements
+    it sends are few (each total and day bucket is one upsert) and still add up."""
+    from sqlalchemy import event
+
+    a = world.children[0]
+    submit(a, "x = 1\n")  # the rows exist now: the second submission adds to them
+    child = db.session.get(User, a)
+    sub = Submission(child_id=a, club_id=child.club_id, kind="submit", exercise_id="ex1",
+                     source="x = 1\ny = 2\nz = 3\n", status="passed", solved=True)
+    db.session.add(sub)
+    statements = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    engine = db.get_engine()
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        counted = service.count_submission(sub, cap=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+    db.session.commit()
+    assert counted == 2
+    # submission INSERT, county, child lock, ledger read, ledger INSERT, child day,
+    # totals, day buckets (the COMMIT is the caller's).
+    assert len(statements) <= 8, statements
+    today = service.counter_day()
+    assert total("child", a) == 3 and total(CLUB, world.club) == 3
+    assert total(COUNTY, county_of(world.club)) == 3 and total(NATION, NATION_KEY) == 3
+    assert db.session.get(CounterDay, (NATION, NATION_KEY, today)).lines == 3
+    child_day = db.session.get(ChildDay, (a, today))
+    assert (child_day.programs, child_day.lines) == (2, 3)
+    assert service.verify() == []
