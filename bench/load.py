@@ -356,6 +356,7 @@ class Stats:
         self.max_requests = max_requests
         self.deadline = deadline
         self.steady_from = 0.0
+        self.trace: list[tuple[float, float, str, str]] | None = None  # --trace
 
     def allowed(self) -> bool:
         return self.count < self.max_requests and time.monotonic() < self.deadline
@@ -375,6 +376,8 @@ class Stats:
     def record(self, name: str, ms: float, error: str | None, started: float = 0.0) -> None:
         """Samples are kept per phase: "ramp" (children still logging in) or "steady"."""
         phase = "steady" if started >= self.steady_from else "ramp"
+        if self.trace is not None:
+            self.trace.append((started, ms, name, error or ""))
         self.samples.setdefault((phase, name), []).append(ms)
         if error:
             self.errors.setdefault((phase, name), []).append(error)
@@ -725,6 +728,8 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
         c.stats = stats
         c.last_used = 0.0
     stats.steady_from = t0 + ramp
+    if args.trace:
+        stats.trace = []
     cpu0_server, cpu0_gen, busy0 = server.cpu_seconds(), _own_cpu(), machine_busy()
     pg0 = postgres_cpu()
     marks = {}
@@ -752,10 +757,24 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
                              ("steady", max(wall - ramp, 1e-9), cpu_end - mid)):
         rows, overall = summarize(stats, phase, span)
         phases[phase] = Phase(rows, overall, span, cpu)
+    if args.trace:
+        write_trace(args.trace, stats.trace, t0)
     samples = [e for errs in stats.errors.values() for e in errs]
     return RunResult(kind, n, phases, len(samples), sorted(set(samples))[:8], cpu_server,
                      cpu_gen, wall, dict(sorted(stats.outcomes.items())), machine_cpu=busy,
                      postgres_cpu=pg)
+
+
+def write_trace(path: str, trace, t0: float) -> None:
+    """One line per request: seconds since the clock started, latency, endpoint, error."""
+    import csv
+
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["start_s", "ms", "endpoint", "error"])
+        for started, ms, name, error in sorted(trace):
+            out.writerow([f"{started - t0:.3f}", f"{ms:.1f}", name, error])
+    print(f"trace of {len(trace)} requests written to {path}")
 
 
 def machine_busy() -> float:
@@ -885,6 +904,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="cProfile the requests whose path starts with PREFIX "
                         "(e.g. /api/v1/exercises/)")
     p.add_argument("--profile-lines", type=int, default=25)
+    p.add_argument("--trace", metavar="CSV", default=None,
+                   help="write every request (start, latency, endpoint, error) to this file")
     args = p.parse_args(argv)
     kinds = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     found = {}
