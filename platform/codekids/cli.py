@@ -300,7 +300,8 @@ def serve_command(host, port, workers, threads, run_migrations) -> None:
         "control_socket_disable": True,
     }
     click.echo(f"Serving CODE Kids at http://{options['bind']}/ with {options['workers']} workers")
-    _GunicornApp(options).run()
+    # One pooled database connection per thread unless CODEKIDS_DB_POOL_SIZE says otherwise.
+    _GunicornApp(options, {"db_pool_size": settings.db_pool_size or threads}).run()
 
 
 @click.command("backup")
@@ -355,8 +356,9 @@ except ImportError:  # pragma: no cover - gunicorn is a dependency, but not on W
 
 
 class _GunicornApp(BaseApplication):  # type: ignore[misc,valid-type]
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, app_config: dict | None = None):
         self.options = options
+        self.app_config = app_config
         super().__init__()
 
     def load_config(self) -> None:
@@ -366,7 +368,7 @@ class _GunicornApp(BaseApplication):  # type: ignore[misc,valid-type]
     def load(self):
         from codekids import create_app
 
-        return create_app()
+        return create_app(self.app_config)
 
 
 def init_app(app: Flask) -> None:

@@ -32,7 +32,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 0) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -45,11 +45,14 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A thread that finds the pool empty opens an overflow connection and closes it
+    # again afterwards (a new PostgreSQL backend each time): size the pool to the threads.
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size or 5, max_overflow=10)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["CODEKIDS"].database_url)
+    settings = app.config["CODEKIDS"]
+    engine = make_engine(settings.database_url, settings.db_pool_size)
     app.extensions["codekids_engine"] = engine
     app.extensions["codekids_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)

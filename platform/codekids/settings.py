@@ -52,6 +52,9 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = 5000
     serve_workers: int = 2
+    # Pooled database connections per web process (PostgreSQL); 0: as many as the
+    # process has threads under `codekids serve`, else SQLAlchemy's default of 5.
+    db_pool_size: int = 0
     # Log lines: "json" (one object a line, for a log collector) or "text" (for a
     # person at a terminal). Empty: json under `codekids serve`, text elsewhere.
     log_format: str = ""
@@ -87,6 +90,7 @@ class Settings:
             serve_host=os.environ.get("CODEKIDS_HOST", "127.0.0.1"),
             serve_port=_env_int("CODEKIDS_PORT", 5000),
             serve_workers=_env_int("CODEKIDS_WORKERS", 2),
+            db_pool_size=_env_int("CODEKIDS_DB_POOL_SIZE", 0),
             log_format=os.environ.get("CODEKIDS_LOG_FORMAT", "").strip().lower(),
             log_level=os.environ.get("CODEKIDS_LOG_LEVEL", "INFO").strip().upper() or "INFO",
             hsts_seconds=_env_int("CODEKIDS_HSTS_SECONDS", 31536000),
@@ -114,6 +118,8 @@ class Settings:
             self.secret_key = load_or_create_secret_key(instance_path / "secret_key")
         if not self.exercises_path:
             self.exercises_path = str(DEFAULT_EXERCISES_PATH)
+        if self.db_pool_size < 0:
+            raise SettingsError("CODEKIDS_DB_POOL_SIZE must be 0 (automatic) or more")
         if self.default_locale not in ("ro", "en", "hu"):
             raise SettingsError("CODEKIDS_DEFAULT_LOCALE must be one of ro, en, hu")
         if self.log_format not in ("", "json", "text"):

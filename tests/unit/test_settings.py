@@ -20,6 +20,7 @@ INT_SETTINGS = [
     "CODEKIDS_TRUSTED_PROXIES",
     "CODEKIDS_PORT",
     "CODEKIDS_WORKERS",
+    "CODEKIDS_DB_POOL_SIZE",
 ]
 
 
@@ -112,3 +113,45 @@ def test_test_overrides_win_over_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CODEKIDS_LOCKOUT_MINUTES", "99")
     app = make_app(tmp_path, secret_key="k", lockout_minutes=3)
     assert app.config["CODEKIDS"].lockout_minutes == 3
+
+
+# A PostgreSQL URL that is never connected to: creating an engine does not connect.
+UNUSED_PG = "postgresql+psycopg://nobody@127.0.0.1:1/never"
+
+
+def test_database_pool_size_follows_the_setting(monkeypatch, tmp_path):
+    assert make_app(tmp_path, secret_key="k", database_url=UNUSED_PG).extensions[
+        "codekids_engine"].pool.size() == 5
+    monkeypatch.setenv("CODEKIDS_DB_POOL_SIZE", "12")
+    assert make_app(tmp_path, secret_key="k", database_url=UNUSED_PG).extensions[
+        "codekids_engine"].pool.size() == 12
+    monkeypatch.setenv("CODEKIDS_DB_POOL_SIZE", "-1")
+    with pytest.raises(SettingsError, match="CODEKIDS_DB_POOL_SIZE"):
+        make_app(tmp_path, secret_key="k")
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, 8), ("3", 3)])
+def test_serve_gives_each_worker_one_connection_per_thread(monkeypatch, tmp_path, env,
+                                                            expected):
+    """Fewer pooled connections than threads: a thread that finds the pool empty opens a
+    new connection (a new PostgreSQL backend) and closes it again after its request."""
+    from codekids import cli
+
+    if env:
+        monkeypatch.setenv("CODEKIDS_DB_POOL_SIZE", env)
+    monkeypatch.setenv("CODEKIDS_DATABASE_URL", f"sqlite:///{tmp_path / 'site.sqlite3'}")
+    monkeypatch.setenv("CODEKIDS_SECRET_KEY", "k")
+    started = []
+    monkeypatch.setattr(cli._GunicornApp, "run", lambda self: started.append(self))
+    app = make_app(tmp_path)
+    with app.app_context():
+        from codekids import db, migrate
+
+        migrate.upgrade(db.get_engine())
+    result = app.test_cli_runner().invoke(args=["serve", "--threads", "8"])
+    assert result.exit_code == 0, result.output
+    (gunicorn_app,) = started
+    assert gunicorn_app.options["threads"] == 8
+    monkeypatch.setenv("CODEKIDS_DATABASE_URL", UNUSED_PG)
+    worker_app = gunicorn_app.load()  # what each worker builds after the fork
+    assert worker_app.extensions["codekids_engine"].pool.size() == expected
