@@ -4,44 +4,46 @@
                                    [--workers W] [--threads T] [--duration S]
                                    [--search] [--profile PREFIX]
 
-Figures (2 cores, 24 GB; 2 workers x 8 threads; ramp-up 45 s, steady 45 s;
-the machine was shared with other jobs during these runs, which took up to 1
-core, so these are lower bounds):
+Figures (2 cores, 24 GB, 2026-11-24; defaults: 3 x cores = 6 workers x 2 threads,
+children logging in at 20 a second, then 60 s of steady state):
 
-    .venv/bin/python bench/load.py --search --database both --children 500 \
-        --ramp 45 --duration 45 --resolution 250
+    .venv/bin/python bench/load.py --search --database postgres --children 2000 \
+        --resolution 250 --duration 60
+    .venv/bin/python bench/load.py --database sqlite --children 2000 --duration 60
 
-    database    children  steady p95  errors  server CPU   verdict
-    SQLite           500       24 ms       0  0.25 cores  pass
-    SQLite          1000       30 ms       0  0.48 cores  pass
-    SQLite          2000       85 ms       0  0.94 cores  pass
-    SQLite          3000     3029 ms       0  1.37 cores  fail (listen queue overflow)
-    SQLite          4000    10463 ms       0              fail
-    PostgreSQL      2000       92 ms       0  0.93 cores  pass (PostgreSQL itself 0.05)
-    PostgreSQL      2500     3008 ms       0  1.27 cores  fail (p50 31 ms: the 3 s of SYN retries)
-    PostgreSQL      3000     9846 ms       0  1.53 cores  fail (ramp 30 s; saturated)
-    PostgreSQL      3900    16708 ms       0  1.53 cores  fail (saturated, 138.6 req/s)
+    database    children  steady p95  errors  served   server CPU  verdict
+    PostgreSQL      2000       71 ms       0  82 r/s   1.06 cores  pass
+    PostgreSQL      2250     7-14 s        0  84 r/s   1.66 cores  fail (saturated)
+    PostgreSQL      2500       15 s        0  96 r/s   1.66 cores  fail (saturated)
+    PostgreSQL      3000       27 s        0  101 r/s  1.66 cores  fail (saturated)
+    PostgreSQL      4000       30 s     4540  88 r/s   1.69 cores  fail (timeouts)
+    SQLite          2000      154 ms       0  82 r/s   1.29 cores  pass
 
-Where the CPU goes at 3,900 on PostgreSQL, steady state (per-process
-/proc/<pid>/stat sampling; 138.6 req/s, 82 sandbox runs/s): the two gunicorn
-workers 1.01 cores (7.3 ms per request), the two sandbox fork servers 0.16
-(1.9 ms per run), the sandbox children 0.40 (4.9 ms per run), PostgreSQL
-0.21-0.29. Under py-spy --gil, a worker's own CPU is 39 % Submit
-(record_submission, of which the national counter's ~15 statements per solved
-submit 23 %), 11 % the route policy (of which the user load 9 %), 9 % Run, 13 %
-the exercise page, 6 % Jinja. The measurements of the Flask views in-process
-(test client, SQLite: 2-5 ms) miss the PostgreSQL round trips through
-SQLAlchemy and psycopg, which is where the rest of the worker's time goes.
-Two cuts so far (uncached counter INSERTs, a session cookie re-signed on
-every request) are within the run-to-run noise at this load; a bigger
-PostgreSQL pool (15) was tried and made it worse (130.8 req/s, PostgreSQL 0.26).
+PostgreSQL itself used 0.13-0.18 cores, the generator 0.07-0.09. The 3,900 goal
+(~160 requests/s in steady state) is not reached: the largest sustained is 2,000.
 
-Largest sustained so far: SQLite 2000 (3000 fails), PostgreSQL 2000 (2500
-fails on its p95 with p50 31 ms and 1.27 cores: the listen-queue pattern
-described below, before the CPU runs out); the 3,900 goal is not reached. At 3000 the server used 1.37 of 2 cores yet p95 sat at ~3 s: the
-kernel's ListenOverflows counter rose (2,905), i.e. SYNs were dropped and
-retried after 1 s + 2 s, because the gthread workers' accept loop fell behind.
-The generator costs ~5.7 % of the CPU the server uses.
+Where the CPU goes. At 2,000 a request costs ~13 ms of server CPU; past ~2,250 the
+ramp-up leaves a backlog and the cost per request rises to 17-20 ms (the same
+requests, more contention), so the server never catches up. A system-wide ``perf``
+at 2,250 in that state: gunicorn workers ~0.95 cores (libpython 40 % of all
+samples), the sandbox ~0.75 cores (fork, copy-on-write faults and unmapping at
+exit: ``copy_mc_enhanced_fast_string``, ``copy_page_range``, ``unmap_page_range``,
+``do_wp_page`` lead the kernel profile), PostgreSQL 0.17. Measured one request
+at a time against a real server (1 worker x 1 thread, PostgreSQL): the exercise page
+5.1 ms of worker CPU, a Run 3.4 ms + 4.5 ms in the sandbox, a solved Submit 7.1-7.8
+ms + 5.2-6.0 ms (one process per test: 2.9 tests per exercise on average), a wrong
+Submit 5.6 + 5.2 ms, ``/api/v1/counter`` 3.9 ms, the progress grid 5.5 ms. Under
+py-spy --gil a worker spends ~29 % in Submit (the counter, now 8 statements, is
+~14 %), ~16 % loading the user for the route policy (the request's first database
+round trip: pool checkout, ping, the query), ~8 % on the exercise page, ~6 % in
+Run, and the rest in Flask, gunicorn and the session cookie. The earlier runs with
+2 x 8 threads used the same CPU per request with much longer tails: at 2,000,
+p95 3.3 s for 2 x 8, 257 ms for 4 x 4, 117 ms for 6 x 2 (one run each).
+
+Noise: the machine is shared; the same configuration gave p95 622 ms and 2.9 s
+at 2,500 on two runs earlier in the day. A fixed 45 s ramp (the earlier figures)
+makes the login storm grow with N; its backlog then decides the "steady" p95,
+which is why the ramp now follows N (``--login-rate``).
 
 What one run does, end to end:
 
@@ -59,7 +61,7 @@ What one run does, end to end:
    keeps the session.
 4. The load, asyncio with a minimal HTTP/1.1 keep-alive client (a cookie jar
    per simulated person). Each child logs in at a random moment of the ramp-up
-   (``--ramp``, default 60 s: GET the secret page for its CSRF token, POST the three
+   (``--ramp``, default N / ``--login-rate`` s: GET the secret page for its CSRF token, POST the three
    pictures), opens an exercise page, then every 30 s (+-20 % jitter) alternately
    Runs and Submits it through the JSON API (``X-CSRFToken`` from the page's
    meta tag): the bank's reference solution half the time, a wrong one
@@ -750,7 +752,9 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
     cpu_end = server.cpu_seconds()
     cpu_server, cpu_gen = cpu_end - cpu0_server, _own_cpu() - cpu0_gen
     busy = machine_busy() - busy0
-    pg = postgres_cpu() - pg0
+    pg_end = postgres_cpu()
+    # Per process: a backend that exited during the run must not count as negative.
+    pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg_end.items())
     mid = marks.get("server", cpu_end)
     phases = {}
     for phase, span, cpu in (("ramp", min(ramp, wall), mid - cpu0_server),
@@ -784,10 +788,10 @@ def machine_busy() -> float:
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu() -> float:
-    """CPU seconds of every PostgreSQL process on this machine (the server runs here)."""
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each live PostgreSQL process on this machine (the server runs here)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    found = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -795,8 +799,8 @@ def postgres_cpu() -> float:
             except OSError:
                 continue
             if stat[stat.index("(") + 1:stat.rindex(")")] in ("postgres", "postmaster"):
-                total += sum(int(x) for x in stat.rpartition(")")[2].split()[11:13])
-    return total / tick
+                found[int(entry)] = sum(int(x) for x in stat.rpartition(")")[2].split()[11:13])
+    return {pid: ticks / tick for pid, ticks in found.items()}
 
 
 def _own_cpu() -> float:
@@ -899,8 +903,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test",
                    help="a server where this benchmark may CREATE and DROP its own database")
-    p.add_argument("--workers", type=int, default=cores, help="gunicorn workers")
-    p.add_argument("--threads", type=int, default=8, help="threads per worker")
+    # 3 x cores workers of 2 threads: same CPU per request as 2 x 8 at 2,000 children,
+    # p95 117 ms against 3.3 s (fewer threads per GIL wait less for it between round trips).
+    p.add_argument("--workers", type=int, default=3 * cores, help="gunicorn workers")
+    p.add_argument("--threads", type=int, default=2, help="threads per worker")
     p.add_argument("--ramp", type=float, default=None,
                    help="seconds over which children log in [default: N / --login-rate]")
     p.add_argument("--login-rate", type=float, default=20.0,
