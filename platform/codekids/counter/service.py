@@ -180,29 +180,38 @@ def _insert_for(s: Session):
     return name, insert
 
 
+def _statement(s: Session, kind: str, size: int, build):
+    """The statement ``build(insert)`` makes for this dialect, built once and kept, so
+    SQLAlchemy compiles it once and takes it from its cache afterwards."""
+    name, insert = _insert_for(s)
+    key = (kind, name, size)
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _statements[key] = build(insert)
+    return stmt
+
+
+def _upsert_adding(insert, table, rows: list[dict], conflict: list[str], set_) -> object:
+    """INSERT rows … ON CONFLICT (conflict) DO UPDATE SET set_(table, excluded)."""
+    base = insert(table).values(rows)
+    return base.on_conflict_do_update(index_elements=conflict, set_=set_(table, base.excluded))
+
+
 def _upsert_totals(s: Session, rows: list[tuple[str, int, int, datetime | None]],
                    now: datetime) -> None:
     """Add ``lines`` to each (scope, key, lines, activity) total, creating missing rows;
     ``activity`` (when not None) becomes the row's last_activity_at."""
-    name, insert = _insert_for(s)
-    cache_key = ("totals", name, len(rows))
-    stmt = _statements.get(cache_key)
-    if stmt is None:
-        table = CounterTotal.__table__
-        base = insert(table).values([
-            {"scope": bindparam(f"s{i}"), "key": bindparam(f"k{i}"),
-             "lines": bindparam(f"n{i}", type_=BigInteger), "adjusted": 0,
-             "last_activity_at": bindparam(f"a{i}", type_=DateTime),
-             "updated_at": bindparam("now", type_=DateTime)}
-            for i in range(len(rows))
-        ])
-        stmt = _statements[cache_key] = base.on_conflict_do_update(
-            index_elements=["scope", "key"],
-            set_={"lines": table.c.lines + base.excluded.lines,
-                  "last_activity_at": func.coalesce(base.excluded.last_activity_at,
-                                                    table.c.last_activity_at),
-                  "updated_at": base.excluded.updated_at},
-        )
+    stmt = _statement(s, "totals", len(rows), lambda insert: _upsert_adding(
+        insert, CounterTotal.__table__,
+        [{"scope": bindparam(f"s{i}"), "key": bindparam(f"k{i}"),
+          "lines": bindparam(f"n{i}", type_=BigInteger), "adjusted": 0,
+          "last_activity_at": bindparam(f"a{i}", type_=DateTime),
+          "updated_at": bindparam("now", type_=DateTime)} for i in range(len(rows))],
+        ["scope", "key"],
+        lambda t, new: {"lines": t.c.lines + new.lines,
+                        "last_activity_at": func.coalesce(new.last_activity_at,
+                                                          t.c.last_activity_at),
+                        "updated_at": new.updated_at}))
     params = {"now": now}
     for i, (scope, key, lines, activity) in enumerate(rows):
         params.update({f"s{i}": scope, f"k{i}": key, f"n{i}": lines, f"a{i}": activity})
@@ -210,20 +219,13 @@ def _upsert_totals(s: Session, rows: list[tuple[str, int, int, datetime | None]]
 
 
 def _upsert_days(s: Session, keys: list[tuple[str, int]], day: date, lines: int) -> None:
-    name, insert = _insert_for(s)
-    cache_key = ("days", name, len(keys))
-    stmt = _statements.get(cache_key)
-    if stmt is None:
-        table = CounterDay.__table__
-        base = insert(table).values([
-            {"scope": bindparam(f"s{i}"), "key": bindparam(f"k{i}"),
-             "day": bindparam("day", type_=Date), "lines": bindparam("n", type_=BigInteger)}
-            for i in range(len(keys))
-        ])
-        stmt = _statements[cache_key] = base.on_conflict_do_update(
-            index_elements=["scope", "key", "day"],
-            set_={"lines": table.c.lines + base.excluded.lines},
-        )
+    stmt = _statement(s, "days", len(keys), lambda insert: _upsert_adding(
+        insert, CounterDay.__table__,
+        [{"scope": bindparam(f"s{i}"), "key": bindparam(f"k{i}"),
+          "day": bindparam("day", type_=Date), "lines": bindparam("n", type_=BigInteger)}
+         for i in range(len(keys))],
+        ["scope", "key", "day"],
+        lambda t, new: {"lines": t.c.lines + new.lines}))
     params = {"day": day, "n": lines}
     for i, (scope, key) in enumerate(keys):
         params.update({f"s{i}": scope, f"k{i}": key})
@@ -231,26 +233,19 @@ def _upsert_days(s: Session, keys: list[tuple[str, int]], day: date, lines: int)
 
 
 def _upsert_child_day(s: Session, child_id: int, day: date, club_id: int, lines: int) -> None:
-    name, insert = _insert_for(s)
-    stmt = _statements.get(("child_day", name))
-    if stmt is None:
-        table = ChildDay.__table__
-        base = insert(table)
-        stmt = _statements[("child_day", name)] = base.on_conflict_do_update(
-            index_elements=["child_id", "day"],
-            set_={"programs": table.c.programs + 1, "lines": table.c.lines + base.excluded.lines},
-        )
-    s.execute(stmt, {"child_id": child_id, "day": day, "club_id": club_id, "programs": 1,
-                     "lines": lines})
+    stmt = _statement(s, "child_day", 1, lambda insert: _upsert_adding(
+        insert, ChildDay.__table__,
+        [{"child_id": bindparam("child_id"), "day": bindparam("day", type_=Date),
+          "club_id": bindparam("club_id"), "programs": 1, "lines": bindparam("n")}],
+        ["child_id", "day"],
+        lambda t, new: {"programs": t.c.programs + 1, "lines": t.c.lines + new.lines}))
+    s.execute(stmt, {"child_id": child_id, "day": day, "club_id": club_id, "n": lines})
 
 
 def _insert_ledger(s: Session, rows: list[dict]) -> int:
     """Insert the ledger rows (a row already there is skipped); returns how many went in."""
-    name, insert = _insert_for(s)
-    stmt = _statements.get(("ledger", name))
-    if stmt is None:
-        stmt = _statements[("ledger", name)] = (
-            insert(CountedLine.__table__).on_conflict_do_nothing().returning(CountedLine.id))
+    stmt = _statement(s, "ledger", 0, lambda insert: insert(CountedLine.__table__)
+                      .on_conflict_do_nothing().returning(CountedLine.id))
     return len(s.execute(stmt, rows).all())
 
 
