@@ -15,9 +15,10 @@ of need. Right after ``fork`` such a child starts its own session, keeps only
 its three pipes (job on fd 0, stdout, results) and /dev/null, sets the
 job-independent rlimits, drops to an unprivileged uid that no other live
 child has, cannot gain privileges, loads the child seccomp filter, dies with
-the server, runs the server's warm-up program once more (so the copy-on-write
-faults of a run are taken now, not on the job's clock), and blocks reading its
-job pipe. A job (marshalled by the server: source or the cached compiled
+the server, and blocks reading its job pipe. (With ``prefault`` on, it also
+runs the server's warm-up program once more, taking a run's copy-on-write
+faults before the job arrives; off by default: it spends ~2 ms of CPU per
+child to save less than that in latency, and under load CPU is what runs out.) A job (marshalled by the server: source or the cached compiled
 code, stdin, limits) goes to one warm child, which never gets another: one
 fresh process per run, as before. Only after the job arrived does the child
 set the CPU and address-space limits and arm its CPU timer, and only then
@@ -29,6 +30,15 @@ Frames on the result pipe: ``C`` + marshalled code (sent before any child
 code runs, so the server may cache it for the next run of the same source)
 and ``R`` + JSON verdict. A warm child that dies before it took its job
 (bytes left unread in its job pipe) has the job run in another one.
+
+Compiling once. The runs of one graded submission share a source. While one
+child compiles a source that is not in the code cache, the other runs of that
+source wait in the queue (other sources go ahead of them); they then start
+with the cached code, or, when the compile failed (a syntax error, a refused
+name), they are answered with that child's verdict without a fork: a program
+that does not compile fails the same way whatever its input. Only an ``R``
+frame with no ``C`` frame before it, from a child that was given no code, is
+such a verdict: it is written by our compile step before any child code runs.
 """
 
 from __future__ import annotations
@@ -54,6 +64,7 @@ HEADER = struct.Struct("!I")
 MAX_REQUEST = 8 * 1024 * 1024
 MAX_RESULT_FRAME = 16 * 1024 * 1024
 CODE_CACHE_ENTRIES = 512
+COMPILE_FAILURE_ENTRIES = 256
 CHILD_JOB, CHILD_STDOUT, CHILD_RESULTS = 0, 1, 3
 MAX_RETRIES = 3
 IDLE_SWEEP_SECONDS = 1.0  # longest block before a stray-child sweep
@@ -76,6 +87,11 @@ def _unread(fd) -> int:
     buf = bytearray(4)
     fcntl.ioctl(fd, termios.FIONREAD, buf, True)
     return int.from_bytes(buf, sys.byteorder)
+
+
+def _failure_key(req) -> tuple:
+    # The source limit is part of it: "too large" depends on it, a syntax error does not.
+    return req["source"], int(req["limits"]["source_bytes"])
 
 
 def _write_all(fd, data):
@@ -104,6 +120,7 @@ class Job:
         "cache_key",
         "had_code",
         "answered",
+        "compiling",
     )
 
     def __init__(self, req):
@@ -112,6 +129,7 @@ class Job:
         self.res = bytearray()
         self.killed = None
         self.answered = False
+        self.compiling = False
         self.released = False
         self.unread = 0
         self.pid = self.pidfd = self.out_fd = self.res_fd = self.job_w = None
@@ -346,11 +364,15 @@ class Server:
         self.finished = deque()  # answered jobs whose child waits to be dismissed
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
-        self.prefault = bool(config.get("prefault", True))
+        self.prefault = bool(config.get("prefault", False))
         self.free_uids = list(range(4 * (self.warm_target + self.pool) + 4))[::-1]
         self.pending = deque()
         self.jobs = {}
         self.code_cache = OrderedDict()
+        # Sources that did not compile -> the verdict (same for every input).
+        self.compile_failures = OrderedDict()
+        # Sources being compiled by a child right now -> how many such children.
+        self.compiling = {}
         self.sel = selectors.DefaultSelector()
         self.ctl_buf = bytearray()
         # Every live child of this server, by pid: its Warm until a job is
@@ -436,21 +458,66 @@ class Server:
                     self._kill(job, "wall")
             self._dispatch()
             # Off the critical path: dismiss finished children once no run is
-            # in flight (or too many wait), then refill the warm pool, one
-            # fork per turn of the loop so that a request arriving meanwhile
-            # waits for one fork at most.
+            # in flight (or too many wait), then refill the warm pool.
             while self.finished and (
                 (not self.pending and self.running == 0) or len(self.finished) > 2 * self.pool
             ):
                 self._dismiss(self.finished.popleft())
-            if self._refill_wanted():
-                self._fork_warm()
+            self._fork_batch()
 
     def _dispatch(self):
-        while self.pending and self.running < self.pool:
-            if not self._start(self.pending[0]):
+        """Start queued runs, oldest first, while fewer than ``pool`` are in flight. A
+        run whose source a child is compiling right now waits for that compile; one
+        whose source did not compile is answered at once (module docstring)."""
+        held = []
+        while self.pending:
+            req = self.pending[0]
+            if not req.get("raw"):
+                failed = self.compile_failures.get(_failure_key(req))
+                if failed is not None:
+                    self.pending.popleft()
+                    self.compile_failures.move_to_end(_failure_key(req))
+                    self._answer_compile_failure(req, failed)
+                    continue
+                if req["source"] in self.compiling and req["source"] not in self.code_cache:
+                    held.append(self.pending.popleft())
+                    continue
+            if self.running >= self.pool or not self._start(req):
                 break
             self.pending.popleft()
+        self.pending.extendleft(reversed(held))
+
+    def _answer_compile_failure(self, req, failed: dict):
+        result = dict(failed, id=req.get("id"), cpu_ms=0.0, wall_ms=0.0)
+        self.send(result)
+
+    def _compile_done(self, job):
+        """The job's child compiled its source, failed to, or ended: the runs of the same
+        source that were held back may start."""
+        if not job.compiling:
+            return
+        job.compiling = False
+        left = self.compiling.get(job.cache_key, 0) - 1
+        if left > 0:
+            self.compiling[job.cache_key] = left
+        else:
+            self.compiling.pop(job.cache_key, None)
+
+    def _take_code(self, job):
+        """Cache the compiled code as soon as its frame is complete, before the run ends,
+        so the runs held back for it start now."""
+        frames = self._frames(job)
+        if not frames:
+            return
+        if frames[0][0] == b"C" and not job.had_code:
+            self._cache_code(job.cache_key, frames[0][1])
+        self._compile_done(job)
+
+    def _cache_code(self, key, code: bytes):
+        self.code_cache[key] = code
+        self.code_cache.move_to_end(key)
+        if len(self.code_cache) > CODE_CACHE_ENTRIES:
+            self.code_cache.popitem(last=False)
 
     def _refill_wanted(self) -> bool:
         return (
@@ -461,6 +528,19 @@ class Server:
             # when none is in flight (``_start`` forks at once if the pool is dry).
             and self.running == 0
         )
+
+    def _fork_batch(self, first_for_job: bool = False) -> None:
+        """Fork the missing warm children back to back. After a fork every page of
+        the server is shared with the child, and the server's own next write to a
+        page copies it; forking several children with no work in between makes
+        that one copy per page for the batch instead of one per child (server
+        page faults per run: ~250 one at a time, ~100 in batches of 6).
+        ``first_for_job``: the pool is dry and a job waits; fork the batch anyway."""
+        while first_for_job or self._refill_wanted():
+            if self._fork_warm(prefault=False if first_for_job else None) is None:
+                return
+            if len(self.warm) >= self.warm_target:
+                return
 
     def _fork_warm(self, prefault=None):
         """Fork one warm child; None when no uid is free (a reap frees one).
@@ -553,6 +633,9 @@ class Server:
         else:
             job.cache_key = None
         job.had_code = "code" in req
+        if job.cache_key is not None and not job.had_code:
+            job.compiling = True
+            self.compiling[job.cache_key] = self.compiling.get(job.cache_key, 0) + 1
         payload = marshal.dumps(
             {
                 "source": req.get("source", ""),
@@ -565,11 +648,11 @@ class Server:
         )
         payload = HEADER.pack(len(payload)) + payload
         for _attempt in range(len(self.warm) + MAX_RETRIES + 1):
-            w = self.warm.popleft() if self.warm else self._fork_warm(prefault=False)
-            if w is None:
+            if not self.warm:
+                self._fork_batch(first_for_job=True)
+            if not self.warm:
                 return False  # no uid free until a child is reaped
-            if w in self.warm:
-                self.warm.remove(w)
+            w = self.warm.popleft()
             try:
                 _write_all(w.job_w, payload)
             except OSError:  # died while waiting: its pidfd will reap it
@@ -653,6 +736,8 @@ class Server:
                 if len(job.res) > MAX_RESULT_FRAME and job.killed is None:
                     self._kill(job, "result")
                     return
+                if job.compiling and job.killed is None:
+                    self._take_code(job)
                 if not draining and not job.answered and job.killed is None:
                     self._answer_early(job)
                     return
@@ -705,6 +790,7 @@ class Server:
                 job.res_fd = None
         del self.jobs[job.pid]
         self.free_uids.append(job.uid_index)
+        self._compile_done(job)
         self._release(job)
         if job.job_w is not None:
             self._dismiss(job)
@@ -775,11 +861,8 @@ class Server:
         out_limit = int(limits["output_bytes"])
         frames = self._frames(job)
         # Only a first "C" frame is trusted: it is written before child code runs.
-        if frames and frames[0][0] == b"C":
-            if job.cache_key and not job.had_code:
-                self.code_cache[job.cache_key] = frames[0][1]
-                if len(self.code_cache) > CODE_CACHE_ENTRIES:
-                    self.code_cache.popitem(last=False)
+        if frames and frames[0][0] == b"C" and job.cache_key and not job.had_code:
+            self._cache_code(job.cache_key, frames[0][1])
         verdict = None
         for kind, payload in frames:
             if kind == b"R":
@@ -864,6 +947,20 @@ class Server:
                 "column": None,
                 "message": "the program ended without giving a result",
             }
+        if (
+            frames
+            and frames[0][0] == b"R"
+            and job.cache_key is not None
+            and not job.had_code
+            and job.killed is None
+            and result["status"] in ("error", "refused")
+        ):
+            # A verdict with no code frame before it, from a child given no code: our
+            # compile step wrote it before any child code ran. It holds for every input.
+            key = _failure_key(job.req)
+            self.compile_failures[key] = {k: v for k, v in result.items() if k != "id"}
+            if len(self.compile_failures) > COMPILE_FAILURE_ENTRIES:
+                self.compile_failures.popitem(last=False)
         return result
 
     def _shutdown(self):
