@@ -69,8 +69,11 @@ What one run does, end to end:
    pictures), opens an exercise page, then every 30 s (+-20 % jitter) alternately
    Runs and Submits it through the JSON API (``X-CSRFToken`` from the page's
    meta tag): the bank's reference solution half the time, a wrong one
-   (NameError at the end, or a syntax error) otherwise; one action in eight
-   first opens another exercise. Each librarian polls their club's progress
+   (NameError at the end, or a syntax error) otherwise, each program with a
+   first-line comment of its own (a child's id and a counter) so that, as with
+   real children, no two texts are the same and the sandbox compiles each one
+   (``--shared-sources``: the bank's texts as they are, the runs before
+   2026-12-01); one action in eight first opens another exercise. Each librarian polls their club's progress
    grid every 20 s (``/cluburi/<id>/progres`` when it exists, else the club
    page ``/cluburi/<id>``); a few embed widgets poll ``/api/v1/counter`` every
    10 s.
@@ -521,7 +524,7 @@ async def sleep_until(t: float, stats: Stats) -> bool:
 
 
 async def child_session(child: Child, world: World, port: int, stats: Stats, t0: float,
-                        ramp: float, rng: random.Random) -> None:
+                        ramp: float, rng: random.Random, shared_sources: bool = False) -> None:
     c = Client(port, stats)
     try:
         if not await sleep_until(t0 + rng.uniform(0, ramp), stats):
@@ -548,12 +551,18 @@ async def child_session(child: Child, world: World, port: int, stats: Stats, t0:
             return
         run_next = rng.random() < 0.5
         next_at = time.monotonic() + rng.uniform(0, 30.0)
+        sent = 0
         while await sleep_until(next_at, stats):
             if rng.random() < 0.125:
                 exercise = rng.choice(world.exercises)
                 csrf = await open_exercise(c, exercise) or csrf
             source = exercise["solution"] if rng.random() < 0.5 else wrong_variant(
                 exercise["solution"], rng)
+            sent += 1
+            if not shared_sources:
+                # Real children's programs all differ: each one is compiled, none is
+                # found in the sandbox's cache of compiled programs.
+                source = f"# {child.id}.{sent}\n" + source
             headers = {"X-CSRFToken": csrf}
             if run_next:
                 payload = {"source": source, "stdin": exercise["stdin"]}
@@ -745,7 +754,8 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
         marks["server"] = server.cpu_seconds()
 
     tasks = [child_session(child, world, server.port, stats, t0, ramp,
-                           random.Random(rng.random())) for child in world.children[:n]]
+                           random.Random(rng.random()), args.shared_sources)
+             for child in world.children[:n]]
     tasks += [librarian_watch(c, lib, world, stats, t0, random.Random(rng.random()))
               for lib, c in librarians]
     tasks += [embed_poll(server.port, stats, t0, random.Random(rng.random()))
@@ -918,6 +928,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--duration", type=float, default=90.0, help="steady seconds after ramp-up")
     p.add_argument("--max-requests", type=int, default=200_000, help="hard cap per run")
     p.add_argument("--embeds", type=int, default=5, help="embed widgets polling the counter")
+    p.add_argument("--shared-sources", action="store_true",
+                   help="every child sends the bank's own program texts, as before 2026-12-01 "
+                        "(the sandbox then finds nearly all of them compiled in its cache); "
+                        "by default each program sent differs, as real children's do")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--search", action="store_true", help="find the largest sustained N")
     p.add_argument("--search-max", type=int, default=8000)

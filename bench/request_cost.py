@@ -1,7 +1,7 @@
 """CPU cost of each kind of request, one at a time, against a real ``codekids serve``.
 
     .venv/bin/python bench/request_cost.py [--database sqlite|postgres] [--requests N]
-                                           [--unique-sources]
+                                           [--shared-sources]
 
 The load benchmark (bench/load.py) says how many children the machine sustains;
 this one says where a request's CPU goes, so a change to one endpoint can be
@@ -19,9 +19,10 @@ simulated child of bench/load.py asks for in 30 s (half a Run, half a Submit,
 one exercise page in eight actions, a librarian's grid every 20 s for 15
 children) and turns that into the cores N children would need.
 
-``--unique-sources`` makes every program text different (a comment with a
-counter on its first line), as real children's programs are: the sandbox then
-compiles each one instead of finding it in its cache of compiled programs.
+Every program text differs (a comment with a counter on its first line), as
+real children's programs do and as bench/load.py sends them: the sandbox
+compiles each one. ``--shared-sources`` sends the bank's texts as they are
+(the sandbox then finds them compiled in its cache).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402  - bench/load.py: the world, the server and the client
 
 TICK = os.sysconf("SC_CLK_TCK")
+PARTS = ("worker", "sandbox", "postgres")
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -84,8 +86,16 @@ class Meter:
                 if f:
                     sandbox += sum(int(x) for x in f[11:15]) / TICK
                 todo.extend(parents.get(p, []))
-        pg = sum(load.postgres_cpu().values())
-        return {"worker": worker, "sandbox": sandbox, "postgres": pg}
+        return {"worker": worker, "sandbox": sandbox, "postgres": load.postgres_cpu()}
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds between two readings; a PostgreSQL backend that exited meanwhile
+        is left out rather than counted as negative."""
+        pg_before, pg_after = before["postgres"], after["postgres"]
+        return {"worker": after["worker"] - before["worker"],
+                "sandbox": after["sandbox"] - before["sandbox"],
+                "postgres": sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in pg_after.items())}
 
 
 async def login_child(c: load.Client, child: load.Child) -> None:
@@ -119,7 +129,7 @@ async def measure(world: load.World, server: load.Server, args) -> dict[str, dic
             src = src.rstrip("\n") + "\nprint(rezultat_necunoscut)\n"
         elif wrong == "syntax":
             src = src.rstrip("\n") + "\nif True print('x')\n"
-        if args.unique_sources:
+        if not args.shared_sources:
             serial[0] += 1
             src = f"# program {serial[0]}\n" + src
         return src
@@ -185,11 +195,11 @@ async def measure(world: load.World, server: load.Server, args) -> dict[str, dic
             await action(c, picks[id(c)])
         await asyncio.sleep(0.5)  # let finished sandbox children be reaped
         after, wall = meter.read(), time.perf_counter() - t0 - 0.5
-        per = {k: (after[k] - before[k]) * 1000 / args.requests for k in after}
+        per = {k: v * 1000 / args.requests for k, v in meter.spent(before, after).items()}
         per["wall"] = wall * 1000 / args.requests
         results[name] = per
         print(f"{name:<26} worker {per['worker']:6.2f}  sandbox {per['sandbox']:6.2f}  "
-              f"postgres {per['postgres']:5.2f}  = {sum(per[k] for k in after):6.2f} ms CPU"
+              f"postgres {per['postgres']:5.2f}  = {sum(per[k] for k in PARTS):6.2f} ms CPU"
               f"   (wall {per['wall']:6.1f} ms)", flush=True)
     errors = sum(len(v) for v in stats.errors.values())
     if errors:
@@ -216,7 +226,7 @@ def main(argv=None) -> None:
     p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
     p.add_argument("--requests", type=int, default=200, help="requests of each kind")
     p.add_argument("--children", type=int, default=30)
-    p.add_argument("--unique-sources", action="store_true")
+    p.add_argument("--shared-sources", action="store_true")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--for-children", type=int, default=3900,
                    help="the load to translate the per-child cost into cores for")
@@ -232,8 +242,7 @@ def main(argv=None) -> None:
         if server is not None:
             server.stop()
         database.drop()
-    parts = ("worker", "sandbox", "postgres")
-    per_child = {k: sum(w * results[name][k] for name, w in MIX.items()) for k in parts}
+    per_child = {k: sum(w * results[name][k] for name, w in MIX.items()) for k in PARTS}
     total = sum(per_child.values())
     print("\none child's 30 s (bench/load.py's mix): "
           + ", ".join(f"{k} {v:.2f}" for k, v in per_child.items())
