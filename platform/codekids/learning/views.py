@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import secrets
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -63,6 +64,15 @@ def js_texts() -> dict[str, str]:
     The same msgids as the server-rendered results, so both read alike; the
     script fills the %(name)s parameters.
     """
+    # Some forty strings on every exercise page, the same for everyone reading the
+    # same catalog: translated once per catalog and process, not once per page.
+    return dict(_js_texts(get_translations()))
+
+
+@lru_cache(maxsize=16)
+def _js_texts(_catalog) -> dict[str, str]:
+    """The texts as this request's catalog gives them (``_catalog`` is only the cache key:
+    ``_`` and ``ngettext`` below read the same catalog)."""
     texts = {
         "results": _("Results"),
         "solved": _("Well done! Every test passed."),
