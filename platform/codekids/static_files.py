@@ -37,10 +37,17 @@ def _gzipped(path: str, mtime_ns: int, size: int) -> bytes:
         return gzip.compress(fh.read(), compresslevel=9, mtime=0)
 
 
+@lru_cache(maxsize=512)
+def _realpath(path: str) -> str:
+    """``os.path.realpath``, remembered: it walks every part of the path (an lstat
+    each), and every page links the same few files. The file itself is still
+    stat'ed on each use, so a changed file gets its new hash without a restart."""
+    return os.path.realpath(path)
+
+
 def fingerprint(static_folder: str, filename: str) -> str | None:
-    path = os.path.join(static_folder, filename)
-    real = os.path.realpath(path)
-    if not real.startswith(os.path.realpath(static_folder) + os.sep):
+    real = _realpath(os.path.join(static_folder, filename))
+    if not real.startswith(_realpath(static_folder) + os.sep):
         return None
     try:
         st = os.stat(real)
@@ -68,7 +75,7 @@ def init_app(app: Flask) -> None:
         if (mimetype.startswith(GZIP_TYPES) and "gzip" in request.accept_encodings
                 and "Content-Encoding" not in response.headers):
             filename = (request.view_args or {}).get("filename", "")
-            real = os.path.realpath(os.path.join(app.static_folder, filename))
+            real = _realpath(os.path.join(app.static_folder, filename))
             try:
                 st = os.stat(real)
             except OSError:
