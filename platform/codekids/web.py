@@ -10,10 +10,11 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db, security_policy
+from codekids.accounts.models import User
 from codekids.db import utcnow
 
 
@@ -30,16 +31,19 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+# Every request of a logged-in user runs this: built once, since building a select()
+# and computing its cache key afresh cost more CPU than fetching the row.
+_USER_BY_ID = select(User).where(User.id == bindparam("uid"))
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from codekids.accounts.models import User
-
     try:
         raw_id, version = user_id.split(":", 1)
         uid, ver = int(raw_id), int(version)
     except ValueError:
         return None
-    user = db.session.scalar(select(User).where(User.id == uid))
+    user = db.session.scalar(_USER_BY_ID, {"uid": uid})
     # A bumped session_version (new password, new secret, deactivation) ends old sessions.
     if user is None or user.session_version != ver or not user.active:
         return None
