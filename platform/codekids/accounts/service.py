@@ -56,21 +56,21 @@ def _recent_failures(where, since: datetime, limit: int) -> list[datetime]:
     )
 
 
-def _last_success(user_id: int) -> datetime | None:
-    return db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.user_id == user_id, LoginAttempt.succeeded.is_(True)
-        )
-    )
-
-
 def user_lock(user: User, now: datetime | None = None) -> Lock | None:
     s = _settings()
     now = now or utcnow()
     window = timedelta(minutes=s.lockout_minutes)
-    since = max(d for d in (now - window, user.lockout_lifted_at, _last_success(user.id)) if d)
+    since = max(d for d in (now - window, user.lockout_lifted_at) if d)
+    # Only failures after the last success count. That success is found inside the
+    # same statement (one round trip, not two: every child login checks this twice).
+    last_success = (
+        select(func.max(LoginAttempt.at))
+        .where(LoginAttempt.user_id == user.id, LoginAttempt.succeeded.is_(True))
+        .scalar_subquery()
+    )
+    where = [LoginAttempt.user_id == user.id, LoginAttempt.at > func.coalesce(last_success, since)]
     limit = s.child_max_failures
-    until = _lock_from(_recent_failures([LoginAttempt.user_id == user.id], since, limit), limit, window)
+    until = _lock_from(_recent_failures(where, since, limit), limit, window)
     return Lock(until, "child") if until and until > now else None
 
 

@@ -183,12 +183,11 @@ def child_secret(code: str, child_id: int):
     address = request.remote_addr or ""
     form = PictureSecretForm() if kind == "pictures" else WordSecretForm()
     error = None
-    lock = service.address_lock(club, address) or service.user_lock(child)
     sequence: list[str] = []
     wrong = False
+    answer: tuple[str, ...] | None = None
 
-    if request.method == "POST" and lock is None and form.validate_on_submit():
-        answer: tuple[str, ...] | None = None
+    if request.method == "POST" and form.validate_on_submit():
         if kind == "pictures":
             sequence = [] if form.restart.data else _parse_sequence(form.sequence.data)
             if not form.restart.data and form.add.data in child_secrets.PICTURES:
@@ -198,14 +197,20 @@ def child_secret(code: str, child_id: int):
                 answer = tuple(sequence)
         else:
             answer = (form.words.data or "",)
-        if answer is not None:
-            outcome = service.child_login(child, kind, answer, address=address)
-            if outcome.ok:
-                _start_session(outcome.user)
-                return redirect(url_for("learning.home"))
-            sequence = []
-            lock = outcome.lock
-            wrong = lock is None
+    if answer is not None:
+        # child_login refuses a locked child or PC itself (even with the right answer),
+        # so the locks are not looked up here first as well.
+        outcome = service.child_login(child, kind, answer, address=address)
+        if outcome.ok:
+            _start_session(outcome.user)
+            return redirect(url_for("learning.home"))
+        sequence = []
+        lock = outcome.lock
+        wrong = lock is None
+    else:
+        lock = service.address_lock(club, address) or service.user_lock(child)
+        if lock is not None:
+            sequence = []  # locked: the pictures chosen so far are dropped, as before any answer
 
     if kind == "pictures":
         form.sequence.data = ",".join(sequence)
