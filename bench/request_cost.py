@@ -166,9 +166,14 @@ async def measure(world: load.World, server: load.Server, args) -> dict[str, dic
     async def static(c, _ex):
         await c.request("static", "GET", "/static/css/site.css")
 
+    async def static_new_connection(c, _ex):
+        await c.close()  # as in bench/load.py, where a child's connection idles out between actions
+        await c.request("static", "GET", "/static/css/site.css")
+
     kinds = {
         # What any request costs before the app's own work: gunicorn, Flask, the hooks.
         "static file (floor)": static,
+        "static file, new connection": static_new_connection,
         "exercise page": page,
         "run, right": run,
         "run, NameError": lambda c, ex: run(c, ex, "name"),
