@@ -6,11 +6,13 @@ timeout) only when the URL says SQLite; PostgreSQL needs none.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from werkzeug.local import LocalProxy
 
@@ -32,7 +34,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def make_engine(url: str, pool_size: int = 0) -> Engine:
+# A pooled PostgreSQL connection unused for this long is asked whether it is still
+# alive before a request gets it (see make_engine).
+IDLE_PING_SECONDS = 5.0
+
+
+def make_engine(url: str, pool_size: int = 0, idle_ping_seconds: float = IDLE_PING_SECONDS
+                ) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -47,7 +55,35 @@ def make_engine(url: str, pool_size: int = 0) -> Engine:
         return engine
     # A thread that finds the pool empty opens an overflow connection and closes it
     # again afterwards (a new PostgreSQL backend each time): size the pool to the threads.
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size or 5, max_overflow=10)
+    engine = create_engine(url, pool_size=pool_size or 5, max_overflow=10)
+    _ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's pool_pre_ping, only for connections that sat unused for a while.
+
+    A connection the pool hands out may have been cut while it waited (PostgreSQL
+    restarted, a firewall dropped an idle link); asking it first keeps that from
+    failing a child's request. pool_pre_ping asks on every checkout: a round trip
+    and ~0.1 ms of CPU on every request, when under load every connection was in
+    use a moment ago. A connection that fails the ping is replaced by a new one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool drops this connection and checks out a fresh one instead.
+            raise DisconnectionError("a pooled connection did not answer") from exc
 
 
 def init_app(app: Flask) -> None:
