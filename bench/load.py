@@ -77,7 +77,9 @@ What one run does, end to end:
    grid every 20 s (``/cluburi/<id>/progres`` when it exists, else the club
    page ``/cluburi/<id>``); a few embed widgets poll ``/api/v1/counter`` every
    10 s.
-5. Bounded: ramp-up + ``--duration`` seconds of steady state, a hard cap on the
+5. Bounded: ramp-up + ``--settle`` seconds (default 30; the server drains what the
+   login storm queued: reported, not judged) + ``--duration`` seconds of steady
+   state, a hard cap on the
    number of requests (``--max-requests``), a 30 s timeout per request. Only
    127.0.0.1 is ever contacted.
 6. Report, per endpoint and overall: p50/p95/p99 latency, errors (any status
@@ -364,6 +366,7 @@ class Stats:
         self.outcomes: dict[str, int] = {}  # what the runs and submissions answered
         self.max_requests = max_requests
         self.deadline = deadline
+        self.settle_from = 0.0
         self.steady_from = 0.0
         self.trace: list[tuple[float, float, str, str]] | None = None  # --trace
 
@@ -383,8 +386,10 @@ class Stats:
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
     def record(self, name: str, ms: float, error: str | None, started: float = 0.0) -> None:
-        """Samples are kept per phase: "ramp" (children still logging in) or "steady"."""
-        phase = "steady" if started >= self.steady_from else "ramp"
+        """Samples are kept per phase: "ramp" (children still logging in), "settle" (all
+        logged in, the server catching up with the login storm) or "steady"."""
+        phase = ("steady" if started >= self.steady_from
+                 else "settle" if started >= self.settle_from else "ramp")
         if self.trace is not None:
             self.trace.append((started, ms, name, error or ""))
         self.samples.setdefault((phase, name), []).append(ms)
@@ -738,20 +743,23 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
         librarians.append((lib, c))
 
     t0 = time.monotonic()
-    stats = Stats(args.max_requests, t0 + ramp + args.duration)
+    stats = Stats(args.max_requests, t0 + ramp + args.settle + args.duration)
     for _lib, c in librarians:
         c.stats = stats
         c.last_used = 0.0
-    stats.steady_from = t0 + ramp
+    stats.settle_from = t0 + ramp
+    stats.steady_from = t0 + ramp + args.settle
     if args.trace:
         stats.trace = []
     cpu0_server, cpu0_gen, busy0 = server.cpu_seconds(), _own_cpu(), machine_busy()
     pg0 = postgres_cpu()
     marks = {}
 
-    async def mark_ramp_end():
+    async def mark_phase_ends():
         await asyncio.sleep(ramp)
-        marks["server"] = server.cpu_seconds()
+        marks["ramp"] = server.cpu_seconds()
+        await asyncio.sleep(args.settle)
+        marks["settle"] = server.cpu_seconds()
 
     tasks = [child_session(child, world, server.port, stats, t0, ramp,
                            random.Random(rng.random()), args.shared_sources)
@@ -760,7 +768,7 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
               for lib, c in librarians]
     tasks += [embed_poll(server.port, stats, t0, random.Random(rng.random()))
               for _ in range(args.embeds)]
-    tasks.append(mark_ramp_end())
+    tasks.append(mark_phase_ends())
     await asyncio.gather(*tasks)
     wall = time.monotonic() - t0
     cpu_end = server.cpu_seconds()
@@ -769,10 +777,14 @@ async def drive(world: World, server: Server, n: int, args, kind: str) -> RunRes
     pg_end = postgres_cpu()
     # Per process: a backend that exited during the run must not count as negative.
     pg = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg_end.items())
-    mid = marks.get("server", cpu_end)
+    after_ramp = marks.get("ramp", cpu_end)
+    after_settle = marks.get("settle", cpu_end)
     phases = {}
-    for phase, span, cpu in (("ramp", min(ramp, wall), mid - cpu0_server),
-                             ("steady", max(wall - ramp, 1e-9), cpu_end - mid)):
+    for phase, span, cpu in (("ramp", min(ramp, wall), after_ramp - cpu0_server),
+                             ("settle", max(min(args.settle, wall - ramp), 1e-9),
+                              after_settle - after_ramp),
+                             ("steady", max(wall - ramp - args.settle, 1e-9),
+                              cpu_end - after_settle)):
         rows, overall = summarize(stats, phase, span)
         phases[phase] = Phase(rows, overall, span, cpu)
     if args.trace:
@@ -842,9 +854,14 @@ def read_profile(folder: str, lines: int) -> str:
 def print_result(r: RunResult) -> None:
     print(f"\n== {r.database}: {r.children} children, {r.wall:.0f} s "
           f"({'PASS' if r.ok else 'FAIL'}: steady p95 {r.p95:.0f} ms, {r.errors} errors)")
-    for phase in ("ramp", "steady"):
+    labels = {"ramp": "ramp-up: children logging in",
+              "settle": "settling: all logged in, not counted in the verdict",
+              "steady": "steady state"}
+    for phase in ("ramp", "settle", "steady"):
         ph = r.phases[phase]
-        label = "ramp-up: children logging in" if phase == "ramp" else "steady state"
+        if not ph.overall[4]:
+            continue
+        label = labels[phase]
         print(f"-- {label}, {ph.wall:.0f} s, server CPU {ph.server_cpu / ph.wall:.2f} cores")
         print(f"{'endpoint (ms)':<44} {'p50':>7} {'p95':>7} {'p99':>7} {'count':>7} "
               f"{'errors':>6} {'req/s':>7}")
@@ -925,6 +942,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="seconds over which children log in [default: N / --login-rate]")
     p.add_argument("--login-rate", type=float, default=20.0,
                    help="children logging in per second when --ramp is not given")
+    p.add_argument("--settle", type=float, default=30.0,
+                   help="seconds after the ramp-up before the steady state is measured: the "
+                        "server drains what the login storm queued (reported apart)")
     p.add_argument("--duration", type=float, default=90.0, help="steady seconds after ramp-up")
     p.add_argument("--max-requests", type=int, default=200_000, help="hard cap per run")
     p.add_argument("--embeds", type=int, default=5, help="embed widgets polling the counter")
