@@ -4,50 +4,33 @@
                                    [--workers W] [--threads T] [--duration S]
                                    [--search] [--profile PREFIX]
 
-Figures (2 cores, 24 GB, 2026-11-24; defaults: 3 x cores = 6 workers x 2 threads,
-children logging in at 20 a second, then 60 s of steady state):
+Figures (2 cores, 24 GB, 2026-12-01; PostgreSQL; defaults: 6 workers x 2 threads,
+children logging in at 20 a second, 30 s of settling, then 60 s of steady state;
+every program text different). The machine was slow that day: the code of the
+2026-11-24 figures (1,750-2,000 children, see git history) spent 14.7 ms of worker
+CPU on an exercise page where those figures had 5.1 ms.
 
-    .venv/bin/python bench/load.py --search --database postgres --children 2000 \
-        --resolution 250 --duration 60
-    .venv/bin/python bench/load.py --database sqlite --children 2000 --duration 60
+    .venv/bin/python bench/load.py --database postgres --children 1000 --duration 60
+    (Debian 3.11.2: the same, from a venv made by /usr/bin/python3.11 -m venv)
 
-    database    children  steady p95  errors  served   server CPU  verdict
-    PostgreSQL      1750      182 ms       0  73 r/s   1.27 cores  pass (a later run)
-    PostgreSQL      2000       71 ms       0  82 r/s   1.06 cores  pass
-    PostgreSQL      2000     1.9-2.0 s     0  84 r/s   1.39-1.49   fail (two later runs)
-    PostgreSQL      2250     7-14 s        0  84 r/s   1.66 cores  fail (saturated)
-    PostgreSQL      2500       15 s        0  96 r/s   1.66 cores  fail (saturated)
-    PostgreSQL      3000       27 s        0  101 r/s  1.66 cores  fail (saturated)
-    PostgreSQL      4000       30 s     4540  88 r/s   1.69 cores  fail (timeouts)
-    SQLite          2000      154 ms       0  82 r/s   1.29 cores  pass
+    code              Python          children  steady p95  server CPU            verdict
+    before 665dc4a    pyenv 3.11.7         800      295 ms  1.27 cores, 33 r/s    pass
+    before 665dc4a    pyenv 3.11.7        1000      5.1 s   1.55 cores, 41 r/s    fail
+    now               pyenv 3.11.7        1000      227 ms  1.17 cores, 41 r/s    pass
+    now               pyenv 3.11.7        1150      7.7 s   1.59 cores, 47 r/s    fail
+    now               Debian 3.11.2       1150      191 ms  1.18 cores, 47 r/s    pass
+    now               Debian 3.11.2       1300      5.2 s   1.53 cores, 54 r/s    fail
 
-PostgreSQL itself used 0.13-0.18 cores, the generator 0.07-0.09. The 3,900 goal
-(~160 requests/s in steady state) is not reached: the largest sustained is 2,000
-on a good run and 1,750 dependably (the same requests cost up to 40 % more CPU on
-later runs: the machine is a shared virtual one).
-
-Where the CPU goes. At 2,000 a request costs ~13 ms of server CPU; past ~2,250 the
-ramp-up leaves a backlog and the cost per request rises to 17-20 ms (the same
-requests, more contention), so the server never catches up. A system-wide ``perf``
-at 2,250 in that state: gunicorn workers ~0.95 cores (libpython 40 % of all
-samples), the sandbox ~0.75 cores (fork, copy-on-write faults and unmapping at
-exit: ``copy_mc_enhanced_fast_string``, ``copy_page_range``, ``unmap_page_range``,
-``do_wp_page`` lead the kernel profile), PostgreSQL 0.17. Measured one request
-at a time against a real server (1 worker x 1 thread, PostgreSQL): the exercise page
-5.1 ms of worker CPU, a Run 3.4 ms + 4.5 ms in the sandbox, a solved Submit 7.1-7.8
-ms + 5.2-6.0 ms (one process per test: 2.9 tests per exercise on average), a wrong
-Submit 5.6 + 5.2 ms, ``/api/v1/counter`` 3.9 ms, the progress grid 5.5 ms. Under
-py-spy --gil a worker spends ~29 % in Submit (the counter, now 8 statements, is
-~14 %), ~16 % loading the user for the route policy (the request's first database
-round trip: pool checkout, ping, the query), ~8 % on the exercise page, ~6 % in
-Run, and the rest in Flask, gunicorn and the session cookie. The earlier runs with
-2 x 8 threads used the same CPU per request with much longer tails: at 2,000,
-p95 3.3 s for 2 x 8, 257 ms for 4 x 4, 117 ms for 6 x 2 (one run each).
-
-Noise: the machine is shared; the same configuration gave p95 622 ms and 2.9 s
-at 2,500 on two runs earlier in the day. A fixed 45 s ramp (the earlier figures)
-makes the login storm grow with N; its backlog then decides the "steady" p95,
-which is why the ramp now follows N (``--login-rate``).
+PostgreSQL used 0.16-0.20 cores, the generator 0.08-0.10. The 3,900 goal is not
+reached. bench/request_cost.py (one request at a time) puts one child's 30 s at
+~31 ms of CPU (~42 ms before): ~45 % sandbox (a forked process per run and per
+test, ~6-8 ms each, mostly the kernel's fork, copy-on-write faults and exit), the
+rest the workers (~6 ms for any request before the app's own work) and PostgreSQL.
+Profile of the slowest endpoint under load (py-spy --gil on one worker, 1,000
+children, Debian's Python): Submit ~30 % of the worker's time (recording it ~20 %:
+the submission INSERT, the progress row locked and updated, the counter ~7 %);
+loading the user for the route policy ~13 %; Flask's request set-up ~10 %; Run ~8 %;
+the exercise page ~5 %.
 
 What one run does, end to end:
 
