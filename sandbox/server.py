@@ -18,8 +18,9 @@ child has, cannot gain privileges, loads the child seccomp filter, dies with
 the server, and blocks reading its job pipe. (With ``prefault`` on, it also
 runs the server's warm-up program once more, taking a run's copy-on-write
 faults before the job arrives; off by default: it spends ~2 ms of CPU per
-child to save less than that in latency, and under load CPU is what runs out.) A job (marshalled by the server: source or the cached compiled
-code, stdin, limits) goes to one warm child, which never gets another: one
+child to save less than that in latency, and under load CPU is what runs out.)
+A job (marshalled by the server: source or the cached compiled code, stdin,
+limits) goes to one warm child, which never gets another: one
 fresh process per run, as before. Only after the job arrived does the child
 set the CPU and address-space limits and arm its CPU timer, and only then
 compile the program (a hostile source can exhaust the compiler). Runs in
@@ -473,10 +474,11 @@ class Server:
         while self.pending:
             req = self.pending[0]
             if not req.get("raw"):
-                failed = self.compile_failures.get(_failure_key(req))
+                key = _failure_key(req)
+                failed = self.compile_failures.get(key)
                 if failed is not None:
                     self.pending.popleft()
-                    self.compile_failures.move_to_end(_failure_key(req))
+                    self.compile_failures.move_to_end(key)
                     self._answer_compile_failure(req, failed)
                     continue
                 if req["source"] in self.compiling and req["source"] not in self.code_cache:
@@ -505,11 +507,12 @@ class Server:
 
     def _take_code(self, job):
         """Cache the compiled code as soon as its frame is complete, before the run ends,
-        so the runs held back for it start now."""
+        so the runs held back for it start now. Only a first "C" frame is trusted: it is
+        written before any child code runs (a child compiling was given no code)."""
         frames = self._frames(job)
         if not frames:
             return
-        if frames[0][0] == b"C" and not job.had_code:
+        if frames[0][0] == b"C":
             self._cache_code(job.cache_key, frames[0][1])
         self._compile_done(job)
 
@@ -736,7 +739,7 @@ class Server:
                 if len(job.res) > MAX_RESULT_FRAME and job.killed is None:
                     self._kill(job, "result")
                     return
-                if job.compiling and job.killed is None:
+                if job.compiling:
                     self._take_code(job)
                 if not draining and not job.answered and job.killed is None:
                     self._answer_early(job)
@@ -859,10 +862,7 @@ class Server:
     def _compose(self, job, status, cpu_ms):
         limits = job.req["limits"]
         out_limit = int(limits["output_bytes"])
-        frames = self._frames(job)
-        # Only a first "C" frame is trusted: it is written before child code runs.
-        if frames and frames[0][0] == b"C" and job.cache_key and not job.had_code:
-            self._cache_code(job.cache_key, frames[0][1])
+        frames = self._frames(job)  # the code frame, if any, was cached by _take_code
         verdict = None
         for kind, payload in frames:
             if kind == b"R":
