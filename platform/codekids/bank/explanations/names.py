@@ -42,11 +42,11 @@ def suggestion(name: str, candidates) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def _closest(name: str, candidates: frozenset[str]) -> str | None:
-    others = [c for c in candidates if c != name]
-    for c in sorted(others):
+    others = sorted(c for c in candidates if c != name)
+    for c in others:
         if c.casefold() == name.casefold():
             return c
-    close = difflib.get_close_matches(name, sorted(others), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, others, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
