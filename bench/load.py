@@ -275,34 +275,12 @@ class Server:
 
     def tree(self) -> list[int]:
         """The master and every descendant (workers, sandbox servers, their children)."""
-        parents: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                ppid = int(stat.rpartition(")")[2].split()[1])
-                parents.setdefault(ppid, []).append(int(entry))
-        found, todo = [], [self.proc.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            todo.extend(parents.get(pid, []))
-        return found
+        return descendants(self.proc.pid, children_by_parent())
 
     def cpu_seconds(self) -> float:
         """utime+stime+cutime+cstime over the live tree (finished sandbox children are
         in their fork server's cutime once reaped)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.tree():
-            try:
-                fields_ = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            total += sum(int(x) for x in fields_[11:15])
-        return total / tick
+        return sum(cpu_seconds(pid, with_children=True) for pid in self.tree())
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -315,6 +293,43 @@ class Server:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         self.log.close()
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first); None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def children_by_parent() -> dict[int, list[int]]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields_ = proc_stat(int(entry))
+            if fields_:
+                parents.setdefault(int(fields_[1]), []).append(int(entry))
+    return parents
+
+
+def descendants(root: int, parents: dict[int, list[int]]) -> list[int]:
+    """``root`` and every process below it, from a ``children_by_parent()`` reading."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def cpu_seconds(pid: int, *, with_children: bool) -> float:
+    """utime+stime of a live process (+ cutime+cstime: its reaped children's); 0 if gone."""
+    fields_ = proc_stat(pid)
+    if not fields_:
+        return 0.0
+    return sum(int(x) for x in fields_[11:15 if with_children else 13]) / os.sysconf(
+        "SC_CLK_TCK")
 
 
 def _blocking_get(port: int, path: str) -> int | None:
@@ -498,10 +513,44 @@ class Client:
 # ---- the simulated people ----------------------------------------------------------------
 
 
+WRONG_ENDINGS = {"name": "\nprint(rezultat_necunoscut)\n",  # NameError
+                 "syntax": "\nif True print('x')\n"}  # SyntaxError
+
+
+def wrong_program(solution: str, kind: str) -> str:
+    return solution.rstrip("\n") + WRONG_ENDINGS[kind]
+
+
 def wrong_variant(solution: str, rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return solution.rstrip("\n") + "\nprint(rezultat_necunoscut)\n"  # NameError
-    return solution.rstrip("\n") + "\nif True print('x')\n"  # SyntaxError
+    return wrong_program(solution, "name" if rng.random() < 0.5 else "syntax")
+
+
+def distinct(source: str, tag: str) -> str:
+    """Real children's programs all differ: each one is compiled, none is found in the
+    sandbox's cache of compiled programs. A first-line comment makes this one differ."""
+    return f"# {tag}\n" + source
+
+
+async def child_login(c: Client, child: Child) -> Response | None:
+    """GET the secret page (its CSRF token), POST the pictures; the POST's answer, or
+    None when a request failed (recorded as an error) or the login was refused."""
+    page = f"/copii/{child.club_code}/{child.id}"
+    r = await c.request("GET /copii/<club>/<child>", "GET", page)
+    if r is None:
+        return None
+    token = _CSRF_INPUT.search(r.body)
+    form = {"csrf_token": token.group(1).decode() if token else "",
+            "sequence": ",".join(child.sequence)}
+    r = await c.request("POST /copii/<club>/<child> (login)", "POST", page,
+                        body=urlencode(form).encode(),
+                        content_type="application/x-www-form-urlencoded")
+    if r is None:
+        return None
+    if r.status != 302 or "/acasa" not in r.headers.get("location", ""):
+        c.stats.record("POST /copii/<club>/<child> (login)", 0.0,
+                       f"login refused ({r.status})", time.monotonic())
+        return None
+    return r
 
 
 async def sleep_until(t: float, stats: Stats) -> bool:
@@ -517,21 +566,7 @@ async def child_session(child: Child, world: World, port: int, stats: Stats, t0:
     try:
         if not await sleep_until(t0 + rng.uniform(0, ramp), stats):
             return
-        page = f"/copii/{child.club_code}/{child.id}"
-        r = await c.request("GET /copii/<club>/<child>", "GET", page)
-        if r is None:
-            return
-        token = _CSRF_INPUT.search(r.body)
-        form = {"csrf_token": token.group(1).decode() if token else "",
-                "sequence": ",".join(child.sequence)}
-        r = await c.request("POST /copii/<club>/<child> (login)", "POST", page,
-                            body=urlencode(form).encode(),
-                            content_type="application/x-www-form-urlencoded")
-        if r is None:
-            return
-        if r.status != 302 or "/acasa" not in r.headers.get("location", ""):
-            stats.record("POST /copii/<club>/<child> (login)", 0.0,
-                         f"login refused ({r.status})", time.monotonic())
+        if await child_login(c, child) is None:
             return
         exercise = rng.choice(world.exercises)
         csrf = await open_exercise(c, exercise)
@@ -548,9 +583,7 @@ async def child_session(child: Child, world: World, port: int, stats: Stats, t0:
                 exercise["solution"], rng)
             sent += 1
             if not shared_sources:
-                # Real children's programs all differ: each one is compiled, none is
-                # found in the sandbox's cache of compiled programs.
-                source = f"# {child.id}.{sent}\n" + source
+                source = distinct(source, f"{child.id}.{sent}")
             headers = {"X-CSRFToken": csrf}
             if run_next:
                 payload = {"source": source, "stdin": exercise["stdin"]}

@@ -30,13 +30,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import secrets
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)  # bench/sandbox.py would shadow the sandbox package
@@ -44,25 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import load  # noqa: E402  - bench/load.py: the world, the server and the client
 
-TICK = os.sysconf("SC_CLK_TCK")
 PARTS = ("worker", "sandbox", "postgres")
-
-
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-
-
-def _children_of() -> dict[int, list[int]]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _stat(int(entry))
-            if fields:
-                parents.setdefault(int(fields[1]), []).append(int(entry))
-    return parents
 
 
 class Meter:
@@ -72,20 +52,12 @@ class Meter:
         self.server = server
 
     def read(self) -> dict[str, float]:
-        parents = _children_of()
-        workers = parents.get(self.server.proc.pid, [])
+        parents = load.children_by_parent()
         worker = sandbox = 0.0
-        for pid in workers:
-            f = _stat(pid)
-            if f:
-                worker += (int(f[11]) + int(f[12])) / TICK
-            todo = list(parents.get(pid, []))
-            while todo:
-                p = todo.pop()
-                f = _stat(p)
-                if f:
-                    sandbox += sum(int(x) for x in f[11:15]) / TICK
-                todo.extend(parents.get(p, []))
+        for pid in parents.get(self.server.proc.pid, []):
+            worker += load.cpu_seconds(pid, with_children=False)
+            sandbox += sum(load.cpu_seconds(p, with_children=True)
+                           for p in load.descendants(pid, parents)[1:])
         return {"worker": worker, "sandbox": sandbox, "postgres": load.postgres_cpu()}
 
     @staticmethod
@@ -99,13 +71,7 @@ class Meter:
 
 
 async def login_child(c: load.Client, child: load.Child) -> None:
-    page = f"/copii/{child.club_code}/{child.id}"
-    r = await c.request("login page", "GET", page)
-    token = load._CSRF_INPUT.search(r.body).group(1).decode()
-    form = {"csrf_token": token, "sequence": ",".join(child.sequence)}
-    r = await c.request("login", "POST", page, body=urlencode(form).encode(),
-                        content_type="application/x-www-form-urlencoded")
-    if r is None or r.status != 302:
+    if await load.child_login(c, child) is None:
         raise SystemExit(f"child {child.id} could not log in")
 
 
@@ -124,14 +90,10 @@ async def measure(world: load.World, server: load.Server, args) -> dict[str, dic
     serial = [0]
 
     def source_of(ex: dict, wrong: str | None) -> str:
-        src = ex["solution"]
-        if wrong == "name":
-            src = src.rstrip("\n") + "\nprint(rezultat_necunoscut)\n"
-        elif wrong == "syntax":
-            src = src.rstrip("\n") + "\nif True print('x')\n"
+        src = load.wrong_program(ex["solution"], wrong) if wrong else ex["solution"]
         if not args.shared_sources:
             serial[0] += 1
-            src = f"# program {serial[0]}\n" + src
+            src = load.distinct(src, f"program {serial[0]}")
         return src
 
     csrf: dict[int, str] = {}
