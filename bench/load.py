@@ -56,15 +56,14 @@ What one run does, end to end:
    first-line comment of its own (a child's id and a counter) so that, as with
    real children, no two texts are the same and the sandbox compiles each one
    (``--shared-sources``: the bank's texts as they are, the runs before
-   2026-12-01); one action in eight first opens another exercise. Each librarian polls their club's progress
-   grid every 20 s (``/cluburi/<id>/progres`` when it exists, else the club
-   page ``/cluburi/<id>``); a few embed widgets poll ``/api/v1/counter`` every
-   10 s.
+   2026-12-01); one action in eight first opens another exercise. Each
+   librarian polls their club's progress grid every 20 s
+   (``/cluburi/<id>/progres`` when it exists, else the club page
+   ``/cluburi/<id>``); a few embed widgets poll ``/api/v1/counter`` every 10 s.
 5. Bounded: ramp-up + ``--settle`` seconds (default 30; the server drains what the
    login storm queued: reported, not judged) + ``--duration`` seconds of steady
-   state, a hard cap on the
-   number of requests (``--max-requests``), a 30 s timeout per request. Only
-   127.0.0.1 is ever contacted.
+   state, a hard cap on the number of requests (``--max-requests``), a 30 s
+   timeout per request. Only 127.0.0.1 is ever contacted.
 6. Report, per endpoint and overall: p50/p95/p99 latency, errors (any status
    other than 2xx/3xx, timeouts and connection errors), throughput; the CPU
    seconds used by the server's process tree (gunicorn master, workers,
