@@ -3,13 +3,22 @@
     python scripts/i18n.py update    # extract strings, merge into ro/en/hu .po files
     python scripts/i18n.py compile   # .po -> .mo (the site reads the .mo files)
     python scripts/i18n.py missing   # list untranslated or fuzzy entries, exit 1 if any
+    python scripts/i18n.py add FILE.json   # update, fill ro/hu from FILE, compile
+
+FILE.json maps each English msgid to its translations, {"msgid": {"ro": "…", "hu": "…"}};
+a plural entry gives lists, {"one file": {"plural": "%(num)s files", "ro": ["…", "…", "…"],
+"hu": ["…", "…"]}}. ``add`` holds a lock on the catalogs while it reads and writes them,
+so several people (or helpers) adding strings at the same time do not undo each other.
 
 Translators edit platform/codekids/translations/<lang>/LC_MESSAGES/messages.po.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -98,6 +107,43 @@ def missing() -> int:
     return 1 if problems else 0
 
 
+@contextmanager
+def _catalog_lock():
+    with open(TRANSLATIONS / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def add(path: str) -> int:
+    """Extract, then set the given translations, then compile: all under the catalog lock."""
+    with open(path, encoding="utf-8") as fh:
+        wanted = json.load(fh)
+    with _catalog_lock():
+        update()
+        unknown = []
+        for locale in ("ro", "hu"):
+            catalog = load(locale)
+            for msgid, entry in wanted.items():
+                key = (msgid, entry["plural"]) if "plural" in entry else msgid
+                message = catalog.get(key if isinstance(key, str) else key[0])
+                if message is None:
+                    unknown.append(msgid)
+                    continue
+                text = entry[locale]
+                message.string = tuple(text) if isinstance(text, list) else text
+                message.flags.discard("fuzzy")
+            with open(po_path(locale), "wb") as fh:
+                write_po(fh, catalog, width=100, omit_header=False, sort_output=False,
+                         ignore_obsolete=True, include_previous=False)
+        compile_all()
+    for msgid in dict.fromkeys(unknown):
+        print(f"not in the code (nothing extracted): {msgid!r}")
+    return 1 if unknown else 0
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "update":
@@ -106,6 +152,8 @@ if __name__ == "__main__":
         compile_all()
     elif command == "missing":
         sys.exit(missing())
+    elif command == "add" and len(sys.argv) == 3:
+        sys.exit(add(sys.argv[2]))
     else:
         print(__doc__)
         sys.exit(2)
