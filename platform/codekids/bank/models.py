@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,19 @@ class Exercise:
     tolerance: float = 1e-6
     max_lines: int = 10
     path: Path | None = None
+    # Worked out once, when the exercise is made (at bank load), from its data:
+    # whether the exercise's programs read input (the page shows the input box
+    # only then), and what a starter that reads input needs to run at once.
+    reads_input: bool = field(init=False, default=False)
+    starter_stdin: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        starter_reads = calls_input(self.starter)
+        self.reads_input = (any(t.stdin for t in self.tests) or starter_reads
+                            or calls_input(self.solution))
+        if starter_reads:
+            first = next((t for t in self.tests if not t.hidden and t.stdin), None)
+            self.starter_stdin = first.stdin if first else ""
 
     def compare_for(self, test: TestCase) -> str:
         return test.compare or self.compare
@@ -89,6 +103,18 @@ class Bank:
 
     def get_set(self, set_id: str) -> ExerciseSet | None:
         return next((s for s in self.sets if s.id == set_id), None)
+
+
+def calls_input(source: str) -> bool:
+    """Whether the program calls ``input()`` (read from its syntax tree, never run)."""
+    if "input" not in (source or ""):
+        return False
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+               and node.func.id == "input" for node in ast.walk(tree))
 
 
 def code_lines(source: str) -> int:
