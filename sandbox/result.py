@@ -29,9 +29,10 @@ class Limits:
 
 
 class ErrorInfo(dict):
-    """What went wrong: ``type``, ``message``, ``line``, ``column`` and, for a
-    refusal, ``reason`` (and ``name``). Usable as a dict or with attributes;
-    absent keys read as ``None``."""
+    """What went wrong: ``type``, ``message``, ``line``, ``column``; for a
+    refusal, ``reason`` (and ``name``); for an exception, ``values`` (what the
+    names on the failing line held: ``name -> info``, see README.md). Usable
+    as a dict or with attributes; absent keys read as ``None``."""
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):

@@ -32,6 +32,7 @@ import string as _string_mod
 import sys
 import types
 
+from .line_values import values_at_failure
 from .policy import FILENAME, READABLE_DUNDER_ATTRIBUTES, REASONS, Refusal
 from .turtle_recorder import Turtle, TurtleLimit, module_namespace, new_recording
 
@@ -504,13 +505,26 @@ def _message(exc) -> str:
 
 
 def error_from_exception(exc) -> dict:
+    """The error of a program that stopped with ``exc``. ``values`` holds what
+    the names on the failing line held (see ``line_values``; ``{}`` for a
+    syntax error, a memory error, or when describing them went wrong)."""
     line, column = _position(exc)
+    values = {}
     if isinstance(exc, SyntaxError) and exc.filename == FILENAME:
         line, column = exc.lineno, exc.offset
         message = exc.msg
     else:
+        if type(exc) is not MemoryError:
+            # Before _message: a child's __str__ must not change what we read.
+            values = values_at_failure(exc, FILENAME, _BUILTINS)
         message = _message(exc)
-    return {"type": type(exc).__name__, "message": message, "line": line, "column": column}
+    return {
+        "type": type(exc).__name__,
+        "message": message,
+        "line": line,
+        "column": column,
+        "values": values,
+    }
 
 
 def verdict(state: RunState, status: str, error: dict | None, value=None) -> dict:

@@ -59,7 +59,7 @@ import termios
 import time
 from collections import OrderedDict, deque
 
-from . import policy, runtime, walls
+from . import line_values, policy, runtime, walls
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 8 * 1024 * 1024
@@ -93,6 +93,15 @@ def _unread(fd) -> int:
 def _failure_key(req) -> tuple:
     # The source limit is part of it: "too large" depends on it, a syntax error does not.
     return req["source"], int(req["limits"]["source_bytes"])
+
+
+def _checked_error(error):
+    """A child's ``error`` with its ``values`` block checked again here: the
+    child could have been made to write anything (line_values.check_values)."""
+    if isinstance(error, dict) and "values" in error:
+        error = dict(error)
+        error["values"] = line_values.check_values(error["values"])
+    return error
 
 
 def _write_all(fd, data):
@@ -396,6 +405,11 @@ class Server:
         state = runtime.RunState("", write=lambda b: None)
         self.warm_code = policy.compile_program(src, self.module_names)
         runtime.run_code(self.warm_code, state)
+        # And a program that fails, so describing its failing line is loaded too.
+        failing = policy.compile_program(
+            "n = [1, 'a', {2: 3.5}]\nprint(n[len(n)])\n", self.module_names
+        )
+        runtime.run_code(failing, runtime.RunState("", write=lambda b: None))
         for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "idna", "cp1252"):
             "x".encode(encoding)
         json.loads(json.dumps({"a": [1, 2.5, None, "é"]}))
@@ -910,7 +924,7 @@ class Server:
             result["cpu_ms"] = float(verdict.get("cpu_ms") or 0.0)
             result.update(
                 status=verdict["status"],
-                error=verdict.get("error"),
+                error=_checked_error(verdict.get("error")),
                 value=verdict.get("value"),
                 turtle=verdict.get("turtle"),
                 stdout_truncated=bool(verdict.get("stdout_truncated")) or truncated,
