@@ -76,25 +76,6 @@ class FunctionMissing(Explanation):
 
 
 @register
-class MisspeltFirstWords(Explanation):
-    kind = "misspelt_builtin"
-    priority = 10
-    messages = {"default": _l(
-        "You wrote %(name)s, but Python knows %(suggestion)s. Python is picky: every letter "
-        "counts, and small and capital letters are different."
-    )}
-
-    def detect(self, ctx):
-        name = _unknown_name(ctx)
-        if not name:
-            return None
-        best = suggestion(name, program_names(ctx.source) | set(BEGINNER_BUILTINS))
-        if best in FIRST_WORDS:
-            return self.match(ctx, name=name, suggestion=best)
-        return None
-
-
-@register
 class NameErrorExplained(Explanation):
     kind = "name_error"
     priority = 20
