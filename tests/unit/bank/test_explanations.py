@@ -15,16 +15,30 @@ PROGRAMS = {
     "unbound_local": ("c = 0\ndef f():\n    c = c + 1\nf()\n", "", 3, "c"),
     "attribute_typo": ("s = 'abc'\nprint(s.uper())\n", "", 2, "upper"),
     "not_callable": ("x = 5\nprint(x(3))\n", "", 2, "int"),
-    "indentation_expected": ("if True:\nprint(1)\n", "", 2, "colon"),
+    "indentation_expected": ("if True:\nprint(1)\n", "", 2, "if True:"),
     "indentation_unexpected": ("x = 1\n    print(x)\n", "", 2, "left"),
     "indentation_mismatch": ("if True:\n        x = 1\n    y = 2\n", "", 3, "spaces"),
     "missing_colon": ("for i in range(3)\n    print(i)\n", "", 1, "colon"),
     "assign_in_condition": ("x = 5\nif x = 5:\n    print(1)\n", "", 2, "=="),
     "unclosed_bracket": ("x = 1\nprint((x + 2)\ny = 3\n", "", 2, "("),
     "mismatched_bracket": ("print([1, 2)\n", "", 1, ")"),
-    "unterminated_string": ("x = 1\nprint('salut)\n", "", 2, "quote"),
+    "unterminated_string": ("x = 1\nprint('salut)\n", "", 2, "print('salut)"),
     "print_without_brackets": ('print "salut"\n', "", 1, "brackets"),
     "syntax_error": ("x = = 2\n", "", 1, "cannot read"),
+    "text_without_quotes": ("print(Bună ziua!)\n", "", 1, 'print("Bună ziua!")'),
+    "typographic_quote": ("print(„Salut”)\n", "", 1, "„"),
+    "unknown_sign": ("x = 3 × 4\n", "", 1, "x = 3 * 4"),
+    "misspelt_keyword": ("x = 0\nwhiel x < 3:\n    x += 1\n", "", 2, "while x < 3:"),
+    "tabs_and_spaces": ("if True:\n    x = 1\n\ty = 2\n", "", 3, "Tab"),
+    "else_with_condition": ("x = 1\nif x > 2:\n    x = 0\nelse x < 5:\n    x = 2\n", "", 4,
+                            "elif x < 5:"),
+    "else_without_if": ("x = 1\nelse:\n    x = 2\n", "", 2, "else"),
+    "def_without_brackets": ("def salut:\n    print(1)\n", "", 1, "def salut():"),
+    "call_without_brackets": ("for i in range 5:\n    print(i)\n", "", 1, "range(5)"),
+    "assign_to_expression": ("y = 1\nx + 1 = y\n", "", 2, "y = x + 1"),
+    "keyword_as_name": ('class = "5A"\n', "", 1, "class"),
+    "plus_plus": ("x = 1\nx++\n", "", 2, "x += 1"),
+    "missing_comma": ("x = [1 2]\n", "", 1, "[1, 2]"),
     "concat_text_number": ("age = 9\nprint('Age: ' + age)\n", "", 2, "str("),
     "add_number_text": ("n = input()\nprint(5 + n)\n", "3\n", 2, "int(input())"),
     "text_as_number": ("n = input()\nfor i in range(n):\n    print(i)\n", "3\n", 2,
@@ -152,7 +166,7 @@ def test_capital_print_is_a_misspelling(sandbox):
 
 
 def test_a_name_with_nothing_close_gets_the_plain_message(sandbox):
-    program = "print(zebra)\n"
+    program = "print(zebra + 1)\n"  # print(zebra) alone is text without quotes
     found = detect(Context(run(sandbox, program), program))
     assert found.kind == "name_error" and found.variant == "default"
 

@@ -43,16 +43,22 @@ def distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def close(word: str, candidate: str) -> bool:
+def close(word: str, candidate: str, *, checked: bool = False) -> bool:
     """``word`` is a slip of ``candidate``: other capitals, or one edit (two for long
-    words)."""
+    words). A short candidate admits only two swapped letters, unless the slip is
+    ``checked`` otherwise (a keyword is proposed only if Python can then read the line)."""
     if word == candidate:
         return False
     if word.casefold() == candidate.casefold():
         return True
-    if min(len(word), len(candidate)) < 3:
+    if min(len(word), len(candidate)) < 2:
         return False
-    return distance(word.casefold(), candidate.casefold()) <= (2 if len(candidate) >= 6 else 1)
+    a, b = word.casefold(), candidate.casefold()
+    if checked and distance(a, b) == 1:
+        return True
+    if len(candidate) <= 3:  # short words are close to many others: only two letters swapped
+        return sorted(a) == sorted(b) and distance(a, b) == 1
+    return distance(a, b) <= (2 if len(candidate) >= 6 else 1)
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,7 +157,7 @@ class MisspeltKeyword(Explanation):
             if (tok.type != tokenize.NAME or depth or keyword.iskeyword(word)
                     or word in bound or word in BUILTINS):
                 continue
-            for candidate in sorted((k for k in KEYWORDS if close(word, k)),
+            for candidate in sorted((k for k in KEYWORDS if close(word, k, checked=True)),
                                     key=lambda k: distance(word.casefold(), k)):
                 fixed = _reads_further(ctx.source, lineno, tok, candidate, facts)
                 if fixed:
