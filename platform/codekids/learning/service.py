@@ -173,11 +173,18 @@ def drawn_segments(turtle: list[dict] | None) -> list[dict] | None:
     return turtle[:MAX_DRAWN_SEGMENTS]
 
 
-def run_answer(result, source: str, locale: str) -> dict:
-    """What a run shows the child: output, drawing, and the friendly explanation."""
+def run_answer(result, source: str, locale: str, *, function_tests: bool = False) -> dict:
+    """What a run shows the child: output, drawing, the friendly explanation, and
+    gentle warnings (never graded) for a program that ran but surely does not do
+    what was meant. ``function_tests``: the exercise's tests call its functions."""
+    from codekids.bank.advice import advice_for
+
     explanation = None
+    warnings = []
     if not result.ok:
         explanation = explanations.explain(result, source, locale)
+    else:
+        warnings = advice_for(source, locale, function_tests=function_tests)
     error_line = (explanation or {}).get("line") or (result.error or {}).get("line")
     return {
         "status": result.status,
@@ -186,6 +193,7 @@ def run_answer(result, source: str, locale: str) -> dict:
         "turtle": drawn_segments(result.turtle),
         "turtle_truncated": bool(result.turtle and len(result.turtle) > MAX_DRAWN_SEGMENTS),
         "explanation": explanation,
+        "warnings": warnings,
         "error_line": error_line,
     }
 
@@ -196,7 +204,8 @@ def run_exercise(child, exercise: Exercise, source: str, stdin: str, locale: str
     source = clean_source(source)
     stdin = clean_stdin(stdin)
     result = _sandbox(sandbox).run(source, stdin=stdin)
-    answer = run_answer(result, source, locale)
+    function_tests = any(t.kind == "function" for t in exercise.tests)
+    answer = run_answer(result, source, locale, function_tests=function_tests)
     db.session.add(Submission(
         child_id=child.id, club_id=child.club_id, kind=RUN, exercise_id=exercise.id,
         source=source, status=result.status, solved=False,

@@ -309,3 +309,16 @@ def test_the_scripts_texts_come_translated_from_the_page(world, login_as):
     assert texts["stars_2"] == "2 stele din 3"
     assert "%(passed)s" in texts["not_yet"] and "%(left)s" in texts["hint_button"]
     assert {"legend", "hint_button", "run_h", "network_error"} <= set(texts)
+
+
+def test_a_run_of_print_alone_shows_a_warning_in_romanian(app, world, login_as):
+    client = login_as(world.children[0], locale="ro")
+    html = _post(client, "run", 'print("Salut")\nprint\n').get_data(as_text=True)
+    warning = re.search(r'<li class="warning" data-line="(\d+)">(.*?)</li>', html, re.S)
+    assert warning is not None and warning.group(1) == "2"
+    assert "print are nevoie de paranteze ca să facă ceva: print(...)" in warning.group(2)
+    assert "Rândul 2" in warning.group(2)
+    assert "Merită să te uiți aici" in html
+    # A run that works without such a mistake shows no warnings at all.
+    clean = _post(client, "run", 'print("Salut")\n').get_data(as_text=True)
+    assert 'class="warnings"' not in clean
