@@ -449,12 +449,52 @@ def save_draft(child, exercise: Exercise, source) -> Draft:
     raise LearningError("busy")
 
 
+def starter_code(exercise: Exercise) -> str:
+    return exercise.starter.lstrip("\n")
+
+
+def last_passing_submission(child, exercise_id: str) -> Submission | None:
+    return db.session.scalar(
+        select(Submission).where(Submission.child_id == child.id,
+                                 Submission.exercise_id == exercise_id,
+                                 Submission.kind == SUBMIT, Submission.solved.is_(True))
+        .order_by(Submission.created_at.desc(), Submission.id.desc()).limit(1))
+
+
 def code_for(child, exercise: Exercise) -> str:
-    """What the editor shows: the child's draft, else the exercise's starter code."""
+    """What the editor shows: the newer of the child's draft and their last passing
+    program; with neither, the exercise's starter code.
+
+    The passing program counts because a Submit sent from the page's script is not
+    a draft save (the script even marks the sent program as saved), so a child who
+    typed and submitted quickly had no draft, or an older one, and met the starter
+    again on reopening a solved exercise. "Start again" (``restart``) writes the
+    starter as the newest draft; the passing submission stays, so nothing is lost.
+    """
     draft = get_draft(child, exercise.id)
+    passing = last_passing_submission(child, exercise.id)
+    if passing is not None and (draft is None or passing.created_at >= draft.updated_at):
+        return passing.source
     if draft is not None:
         return draft.source
-    return exercise.starter.lstrip("\n")
+    return starter_code(exercise)
+
+
+def restart(child, exercise: Exercise) -> str:
+    """Start again from the starter: it becomes the draft; the solution stays a submission."""
+    code = starter_code(exercise)
+    save_draft(child, exercise, code)
+    return code
+
+
+def restore_solution(child, exercise: Exercise) -> str:
+    """Bring back the last passing program (after a restart) as the draft; with none,
+    the editor's code stays what it was."""
+    passing = last_passing_submission(child, exercise.id)
+    if passing is None:
+        return code_for(child, exercise)
+    save_draft(child, exercise, passing.source)
+    return passing.source
 
 
 # ---- projects ----------------------------------------------------------------------------
@@ -474,6 +514,15 @@ def get_project(child, project_id) -> Project:
     if project is None:
         raise LearningError("not_found")
     return project
+
+
+def default_project_name(child) -> str:
+    """A name the child does not use yet, offered when they first save: "My project 3"."""
+    names = set(db.session.scalars(select(Project.name).where(Project.child_id == child.id)))
+    number = len(names) + 1
+    while str(_l("My project %(num)s", num=number)) in names:
+        number += 1
+    return str(_l("My project %(num)s", num=number))[:MAX_PROJECT_NAME]
 
 
 def _name_taken(child, name: str, except_id: int | None = None) -> bool:
@@ -590,6 +639,46 @@ def home(child, bank: Bank, locale: str) -> tuple[list[SetView], list[SetView]]:
             view.due_date = due
             assigned.append(view)
     return assigned, [views[s.id] for s in bank.sets]
+
+
+@dataclass
+class NextStep:
+    """Where the home page's "Continue" leads: an exercise of a set, and where it stands."""
+
+    exercise: Exercise
+    title: str
+    set_title: str
+    position: int  # 1-based, in its set
+    total: int
+    assigned: bool  # the set is one the librarian gave
+    fresh: bool  # the child has solved nothing yet: "Start here"
+
+
+def next_from_views(assigned: list[SetView], all_sets: list[SetView]) -> NextStep | None:
+    """The first unsolved exercise: in the librarian's sets first (in their order),
+    then in the bank's order; inside a set, the first one not solved yet.
+
+    A started but unsolved exercise is not preferred over an earlier one: the
+    order the sets teach in is the path, and an exercise the child skipped is
+    where they get stuck later. None when every exercise is solved.
+    """
+    fresh = not any(e.solved for view in all_sets for e in view.exercises)
+    for from_librarian, views in ((True, assigned), (False, all_sets)):
+        for view in views:
+            for position, item in enumerate(view.exercises, 1):
+                if not item.solved:
+                    return NextStep(item.exercise, item.title, view.title, position,
+                                    view.total, from_librarian, fresh)
+    return None
+
+
+def next_for_child(child, bank: Bank, locale: str) -> NextStep | None:
+    return next_from_views(*home(child, bank, locale))
+
+
+def next_in_set(view: SetView) -> ExerciseView | None:
+    """The set's first exercise the child has not solved, for the set page's button."""
+    return next((item for item in view.exercises if not item.solved), None)
 
 
 def last_submission(child, exercise_id: str) -> Submission | None:

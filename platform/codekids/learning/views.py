@@ -126,7 +126,8 @@ def _segments_json(segments) -> str:
 def home():
     assigned, all_sets = service.home(current_user, _bank(), _locale())
     return render_template("child/home.html", child=current_user, assigned=assigned,
-                           all_sets=all_sets, total_lines=service.child_total_lines(current_user))
+                           all_sets=all_sets, total_lines=service.child_total_lines(current_user),
+                           next_step=service.next_from_views(assigned, all_sets))
 
 
 @bp.get("/seturi/<set_id>")
@@ -136,7 +137,7 @@ def exercise_set(set_id: str):
     except LearningError:
         abort(404)
     view = service.set_view(found, service.progress_by_exercise(current_user), _locale())
-    return render_template("child/set.html", view=view)
+    return render_template("child/set.html", view=view, next_item=service.next_in_set(view))
 
 
 def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=None,
@@ -184,9 +185,15 @@ def exercise(exercise_id: str):
     except LearningError:
         abort(404)
     if request.method == "GET":
-        return _exercise_page(ex, code=service.code_for(current_user, ex))
+        return _exercise_page(ex, code=service.code_for(current_user, ex), stdin=ex.starter_stdin)
 
     action = request.form.get("action", "")
+    if action in ("restart", "restore"):
+        # Start again from the starter; the passing program stays a submission, and
+        # "restore" brings it back.
+        code = (service.restart(current_user, ex) if action == "restart"
+                else service.restore_solution(current_user, ex))
+        return _exercise_page(ex, code=code, stdin=ex.starter_stdin)
     raw = request.form.get("source")
     stdin = request.form.get("stdin", "")
     # What goes back into the editor: what the child sent, unless it is the thing refused.
