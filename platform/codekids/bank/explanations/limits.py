@@ -4,8 +4,34 @@ from __future__ import annotations
 
 import re
 
-from codekids.bank.explanations import Explanation, register
+from codekids.bank.explanations import Explanation, register, source
 from codekids.bank.texts import _l
+
+LOOP_MESSAGES = {
+    "unchanged": _l(
+        "The loop on line %(loop_line)s, while %(condition)s, never ends: nothing inside it "
+        "changes %(name)s, so the condition stays true. Change %(name)s inside the loop, "
+        "for example %(name)s = %(name)s + 1."
+    ),
+    "forever": _l(
+        "The loop on line %(loop_line)s, while %(condition)s, never stops by itself. Put a break "
+        "inside it, under an if, to leave the loop."
+    ),
+}
+
+
+def endless_loop(ctx) -> tuple[str, dict, int] | None:
+    """The while loop that surely never ends: its condition's names never change in its
+    body, or it is ``while True`` without a break. (variant, params, line)"""
+    for loop in source.while_loops(ctx.source):
+        if loop.leaves:
+            continue
+        if loop.unchanged:
+            return "unchanged", {"condition": loop.condition, "name": loop.unchanged[0],
+                                 "loop_line": loop.line}, loop.line
+        if loop.always:
+            return "forever", {"condition": loop.condition, "loop_line": loop.line}, loop.line
+    return None
 
 
 @register
@@ -15,7 +41,7 @@ class TimeLimit(Explanation):
     messages = {"default": _l(
         "Your program ran longer than %(seconds)s seconds. Is there a loop that never ends? "
         "Check that the loop's condition becomes false at some point."
-    )}
+    ), **LOOP_MESSAGES}
 
     def detect(self, ctx):
         if ctx.result.status != "timeout":
@@ -23,6 +49,10 @@ class TimeLimit(Explanation):
         found = re.search(r"(\d+(?:\.\d+)?) seconds?", ctx.message)
         seconds = found.group(1) if found else "2"
         seconds = seconds[:-2] if seconds.endswith(".0") else seconds
+        loop = endless_loop(ctx)
+        if loop is not None:
+            variant, params, line = loop
+            return self.match(ctx, line=line, variant=variant, seconds=seconds, **params)
         return self.match(ctx, line=ctx.find_line(r"^\s*while\b"), seconds=seconds)
 
 
@@ -47,12 +77,16 @@ class OutputLimit(Explanation):
     priority = 1
     messages = {"default": _l(
         "Your program printed far too much. Is there a print inside a loop that never ends?"
-    )}
+    ), **LOOP_MESSAGES}
 
     def detect(self, ctx):
-        if ctx.result.status == "output_limit":
-            return self.match(ctx, line=ctx.find_line(r"^\s*while\b"))
-        return None
+        if ctx.result.status != "output_limit":
+            return None
+        loop = endless_loop(ctx)
+        if loop is not None:
+            variant, params, line = loop
+            return self.match(ctx, line=line, variant=variant, **params)
+        return self.match(ctx, line=ctx.find_line(r"^\s*while\b"))
 
 
 @register
