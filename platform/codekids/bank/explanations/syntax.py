@@ -470,12 +470,28 @@ class MissingComma(Explanation):
         toks = source.line_tokens(ctx.source, facts.lineno)
         start = facts.offset or 0
         end = facts.end_offset if facts.end_lineno == facts.lineno else None
-        inside = [t for t in toks if t.start[1] + 1 >= start and (
-            end is None or t.end[1] < end + 1)]
-        pairs = [(a, b) for a, b in zip(inside, inside[1:], strict=False)
-                 if (a.type in WORDS or a.string in source.CLOSING) and b.type in WORDS]
-        if not pairs:
+        # Each token with the bracket it stands in: the commas go between the things of
+        # the bracket where Python missed the first one.
+        stack, where = [None], []
+        for i, tok in enumerate(toks):
+            if tok.type == tokenize.OP and tok.string in source.CLOSING and len(stack) > 1:
+                stack.pop()
+            where.append(stack[-1])
+            if tok.type == tokenize.OP and tok.string in source.OPENING:
+                stack.append(i)
+
+        def missing(i):
+            a, b = toks[i], toks[i + 1]
+            return (where[i] == where[i + 1] and (a.type in WORDS or a.string in source.CLOSING)
+                    and b.type in WORDS and not keyword.iskeyword(a.string)
+                    and not keyword.iskeyword(b.string))
+
+        found = [i for i in range(len(toks) - 1) if missing(i)]
+        first = [i for i in found if toks[i].start[1] + 1 >= start
+                 and (end is None or toks[i + 1].end[1] <= end)]
+        if not first:
             return None
+        pairs = [(toks[i], toks[i + 1]) for i in found if where[i] == where[first[0]]]
         text = ctx.line_text(facts.lineno)
         fixed = text
         for a, _ in reversed(pairs):
