@@ -1,38 +1,29 @@
 /* CODE Kids: the exercise page, made better when JavaScript runs.
 
    Without JavaScript the page is a plain form (textarea, Run / Submit / Hint buttons,
-   full-page posts) and everything works. This file only enhances it:
+   full-page posts that open at #results) and everything works. This file only
+   enhances it, and renders nothing a child reads after Run, Submit or Hint: the
+   server does (templates/child/_answer.html, DESIGN.md section 8). Here:
    - the textarea becomes the CodeMirror editor (static/vendor/editor.min.js), with a
-     "bigger letters" switch remembered on this PC;
-   - Run, Submit and Hint go through the JSON API and the answer is drawn in place;
-   - the child's code is saved as a draft while they type;
-   - the turtle's drawing is animated stroke by stroke.
+     "bigger letters" switch remembered on this PC, and its Tab/Esc help is shown;
+   - Run, Submit and Hint post the same form to the same route with the header
+     X-CodeKids-Fragment: 1; the server answers with the pieces of the page that
+     change (#results, #turtle, #hints, #hint-button, #next-link), rendered by the
+     same templates as the full page, and they are put in place;
+   - the error line named in the answer (data-error-line) is marked in the editor,
+     the answer is scrolled into view and its heading gets the focus;
+   - the server's turtle drawing is animated stroke by stroke;
+   - the child's code is saved as a draft while they type (the JSON API).
    It also exposes window.CodeKids, the shared parts used by playground.js.
 
    Written in ES5 on purpose (shared library PCs keep old browsers): no let/const,
-   arrow functions, fetch-only code paths or template strings. Every text a child
-   reads comes from the page (<script type="application/json" id="i18n">), so it
-   is translated by the server; the English below is only a fallback. */
+   arrow functions, fetch-only code paths or template strings. The few texts only
+   this script shows come from the page (<script type="application/json" id="i18n">),
+   translated by the server; the English below is only a fallback. */
 (function () {
   "use strict";
 
   var FALLBACK = {
-    results: "Results",
-    solved: "Well done! Every test passed.",
-    not_yet: "%(passed)s of %(total)s tests passed. Not yet: you can do it!",
-    duplicate: "You already sent this program: here is its result again.",
-    stars_0: "0 stars of 3", stars_1: "1 star of 3", stars_2: "2 stars of 3", stars_3: "3 stars of 3",
-    test: "Test", result: "Result", details: "Details", caption: "Tests of your program",
-    hidden: "hidden", call: "Call", input: "Input", expected: "Expected",
-    actual: "Your program gave", printed: "It printed",
-    expected_short: "expected:", yours_short: "yours:", no_more_lines: "(no more lines)",
-    legend: "In the texts above, ↵ is where a line ends, ␣ is a space at the end of a line and ∅ means nothing was printed.",
-    next_exercise: "Next exercise: %(title)s",
-    run_h: "What your program did", ran_ok: "Your program ran to the end.",
-    printed_h: "What it printed", nothing_printed: "Nothing was printed.",
-    truncated: "It printed too much: only the beginning is shown.",
-    hint_button: "Show a hint (%(left)s left)",
-    drawing: "The turtle's drawing", draw_again: "Draw again",
     running: "Running…", checking: "Checking your program…",
     saving: "Saving…", saved: "Saved", save_failed: "Not saved yet: we will try again.",
     font_larger: "Bigger letters", font_smaller: "Smaller letters",
@@ -43,6 +34,9 @@
   var FONT_KEY = "codekids.editor.large";
   var MAX_ANIMATION_MS = 4000;
   var MAX_SEGMENT_MS = 250;
+  var FRAGMENT_HEADER = "X-CodeKids-Fragment";
+  // The pieces of the page an answer may change, by id (see exercise_fragment.html).
+  var PIECES = ["results", "turtle", "hints", "hint-button", "next-link"];
 
   // ---- small helpers ------------------------------------------------------------
 
@@ -183,6 +177,8 @@
           onChange: onChange
         });
         ed.kind = "codemirror";
+        // Tab indents and Esc leaves only in CodeMirror: say so only there.
+        if (help) { help.hidden = false; }
         return ed;
       } catch (e) {
         if (window.console) { window.console.error(e); }
@@ -228,141 +224,99 @@
     return button;
   }
 
-  // ---- the turtle ---------------------------------------------------------------------
+  // ---- the answer: the server's HTML, put in place ---------------------------------------
 
-  var SVG_NS = "http://www.w3.org/2000/svg";
-  var SAFE_COLOR = /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,30})$/;
-
-  function svgEl(tag, attrs) {
-    var node = document.createElementNS(SVG_NS, tag);
-    for (var name in attrs) {
-      if (Object.prototype.hasOwnProperty.call(attrs, name)) { node.setAttribute(name, String(attrs[name])); }
+  /* The form's fields as application/x-www-form-urlencoded, with the editor's text as
+     the source and the button's action (FormData.set is too new for old browsers). */
+  function formBody(form, action, source) {
+    var parts = [];
+    function add(name, value) {
+      parts.push(encodeURIComponent(name) + "=" + encodeURIComponent(value));
     }
-    return node;
+    for (var i = 0; i < form.elements.length; i++) {
+      var field = form.elements[i];
+      if (!field.name || field.disabled || field.name === "action" || field.name === "source") { continue; }
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { continue; }
+      if (field.type === "submit" || field.type === "button") { continue; }
+      add(field.name, field.value);
+    }
+    add("source", source);
+    add("action", action);
+    return parts.join("&");
   }
 
-  function num(v) {
-    var n = Number(v);
-    return isFinite(n) ? n : 0;
+  /* POST the form to its own route asking for the fragment. done(error, status, html):
+     error "network" when nothing came back; a page that is not a fragment (the session
+     ended and the login answered) reloads, so the child sees where they are. */
+  function postFragment(form, body, done) {
+    var xhr = new XMLHttpRequest();
+    var url = (form.getAttribute("action") || window.location.pathname).split("#")[0];
+    xhr.open("POST", url, true);
+    xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.setRequestHeader(FRAGMENT_HEADER, "1");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.timeout = 60000;
+    var finished = false;
+    function finish(error, status, html) {
+      if (finished) { return; }
+      finished = true;
+      done(error, status, html);
+    }
+    xhr.onload = function () {
+      if (xhr.getResponseHeader(FRAGMENT_HEADER) !== "1") {
+        if (xhr.status > 0 && xhr.status < 500) { window.location.reload(); return; }
+        finish("network", xhr.status, null);
+        return;
+      }
+      finish(null, xhr.status, xhr.responseText);
+    };
+    xhr.onerror = function () { finish("network", 0, null); };
+    xhr.ontimeout = function () { finish("network", 0, null); };
+    xhr.send(body);
   }
 
-  /* Segments as the sandbox records them: {x1, y1, x2, y2, color, width}, y upwards
-     (older arrays [x1, y1, x2, y2, colour] are accepted too). */
-  function normaliseSegments(list) {
-    var out = [];
-    if (!list || !list.length) { return out; }
-    for (var i = 0; i < list.length; i++) {
-      var s = list[i];
-      if (s && typeof s === "object" && !(s instanceof Array)) {
-        out.push({ x1: num(s.x1), y1: num(s.y1), x2: num(s.x2), y2: num(s.y2),
-                   color: s.color, width: s.width == null ? 1 : num(s.width) });
-      } else if (s instanceof Array && s.length >= 4) {
-        out.push({ x1: num(s[0]), y1: num(s[1]), x2: num(s[2]), y2: num(s[3]), color: s[4], width: 1 });
+  /* Put each piece of the server's fragment where the page has it; a piece the answer
+     no longer has (the last hint shown, the small next link) goes away. #results is
+     the live region: its content changes, the element stays, so it is announced. */
+  function applyFragment(html) {
+    var box = document.createElement("div");
+    box.innerHTML = html;
+    for (var i = 0; i < PIECES.length; i++) {
+      var id = PIECES[i];
+      var mine = document.getElementById(id);
+      var theirs = box.querySelector("#" + id);
+      if (!mine) { continue; }
+      if (!theirs) { mine.parentNode.removeChild(mine); continue; }
+      if (id === "results") {
+        var names = ["aria-labelledby", "data-error-line"];
+        for (var k = 0; k < names.length; k++) {
+          if (theirs.hasAttribute(names[k])) {
+            mine.setAttribute(names[k], theirs.getAttribute(names[k]));
+          } else {
+            mine.removeAttribute(names[k]);
+          }
+        }
+        clear(mine);
+        while (theirs.firstChild) { mine.appendChild(theirs.firstChild); }
+      } else {
+        mine.parentNode.replaceChild(theirs, mine);
       }
     }
-    return out;
   }
 
-  function reducedMotion() {
-    return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+  function errorLineOf(results) {
+    var line = results ? parseInt(results.getAttribute("data-error-line") || "", 10) : NaN;
+    return line > 0 ? line : null;
   }
 
-  var animationFrame = null;
-
-  /* Draw the segments into container as an SVG; animate stroke by stroke unless the
-     child asked their system for less motion. A "draw again" button replays it. */
-  function drawTurtle(container, rawSegments, animate) {
-    if (!container) { return; }
-    if (animationFrame !== null && window.cancelAnimationFrame) { window.cancelAnimationFrame(animationFrame); }
-    animationFrame = null;
-    var segs = normaliseSegments(rawSegments);
-    clear(container);
-    if (!segs.length) { container.hidden = true; return; }
-    container.hidden = false;
-
-    var minX = 0, maxX = 0, minY = 0, maxY = 0, i;  // the turtle starts at (0, 0): keep it in view
-    for (i = 0; i < segs.length; i++) {
-      var s = segs[i];
-      minX = Math.min(minX, s.x1, s.x2); maxX = Math.max(maxX, s.x1, s.x2);
-      minY = Math.min(minY, s.y1, s.y2); maxY = Math.max(maxY, s.y1, s.y2);
-    }
-    var w = Math.max(maxX - minX, 20), h = Math.max(maxY - minY, 20);
-    var pad = Math.max(w, h) * 0.06 + 4;
-    var svg = svgEl("svg", {
-      viewBox: [minX - pad, -maxY - pad, w + 2 * pad, h + 2 * pad].join(" "),
-      role: "img", "class": "turtle-svg", preserveAspectRatio: "xMidYMid meet"
-    });
-    var title = svgEl("title", {});
-    title.textContent = t("drawing");
-    svg.appendChild(title);
-    var g = svgEl("g", { transform: "scale(1,-1)", "stroke-linecap": "round", fill: "none" });
-    svg.appendChild(g);
-    var lines = [];
-    for (i = 0; i < segs.length; i++) {
-      var color = segs[i].color != null && SAFE_COLOR.test(String(segs[i].color)) ? String(segs[i].color) : "black";
-      var line = svgEl("line", {
-        x1: segs[i].x1, y1: segs[i].y1, x2: segs[i].x1, y2: segs[i].y1,
-        stroke: color, "stroke-width": Math.max(1, Math.min(segs[i].width || 1, 50)),
-        "vector-effect": "non-scaling-stroke"
-      });
-      lines.push(line);
-    }
-    container.appendChild(el("h3", { text: t("drawing") }));
-    var pen = svgEl("circle", { r: Math.max(w, h) / 60 + 1.5, cx: 0, cy: 0, "class": "turtle-pen" });
-    container.appendChild(svg);
-
-    var replay = el("button", { type: "button", "class": "button draw-again", text: t("draw_again") });
-    replay.addEventListener("click", function () { drawTurtle(container, rawSegments, true); });
-    container.appendChild(el("p", { "class": "turtle-actions" }, [replay]));
-
-    function finishAll() {
-      for (var k = 0; k < lines.length; k++) {
-        if (!lines[k].parentNode) { g.appendChild(lines[k]); }
-        lines[k].setAttribute("x2", segs[k].x2);
-        lines[k].setAttribute("y2", segs[k].y2);
-      }
-      if (pen.parentNode) { pen.parentNode.removeChild(pen); }
-      animationFrame = null;
-    }
-
-    if (!animate || reducedMotion() || !window.requestAnimationFrame) { finishAll(); return; }
-
-    var per = Math.min(MAX_SEGMENT_MS, MAX_ANIMATION_MS / segs.length);
-    var start = null;
-    var done = 0;  // segments fully drawn
-    g.appendChild(pen);
-    function frame(now) {
-      if (start === null) { start = now; }
-      var progress = (now - start) / per;
-      var whole = Math.min(Math.floor(progress), segs.length);
-      while (done < whole) {
-        if (!lines[done].parentNode) { g.insertBefore(lines[done], pen); }
-        lines[done].setAttribute("x2", segs[done].x2);
-        lines[done].setAttribute("y2", segs[done].y2);
-        done++;
-      }
-      if (done >= segs.length) { finishAll(); return; }
-      var f = progress - whole;
-      var cur = segs[done];
-      var x = cur.x1 + (cur.x2 - cur.x1) * f, y = cur.y1 + (cur.y2 - cur.y1) * f;
-      if (!lines[done].parentNode) { g.insertBefore(lines[done], pen); }
-      lines[done].setAttribute("x2", x);
-      lines[done].setAttribute("y2", y);
-      pen.setAttribute("cx", x);
-      pen.setAttribute("cy", y);
-      animationFrame = window.requestAnimationFrame(frame);
-    }
-    animationFrame = window.requestAnimationFrame(frame);
-  }
-
-  // ---- results: the same markup as templates/child/_results.html and run_output() ---
-
-  function explanationBlock(explanation) {
-    if (!explanation || !explanation.message) { return null; }
-    var box = el("div", { "class": "explanation", "data-error-line": explanation.line || null });
-    if (explanation.where) { box.appendChild(el("p", { "class": "where" }, [el("strong", { text: explanation.where })])); }
-    box.appendChild(el("p", { text: explanation.message }));
-    return box;
+  /* The answer in view: its top at the top of the window, its heading focused (for the
+     keyboard and screen readers), whatever the screen's size or zoom. */
+  function showAnswer(target) {
+    if (!target) { return; }
+    var heading = target.querySelector("h2[tabindex], li.new[tabindex]") || target;
+    if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
+    try { heading.focus({ preventScroll: true }); } catch (e) { heading.focus(); }
+    target.scrollIntoView(true);
   }
 
   function showError(results, message) {
@@ -376,213 +330,183 @@
     return t("network_error");
   }
 
-  function starsBlock(n) {
-    n = Math.max(0, Math.min(3, n | 0));
-    var box = el("span", { "class": "stars", role: "img", "aria-label": t("stars_" + n) });
-    for (var i = 0; i < 3; i++) {
-      box.appendChild(el("span", { "class": i < n ? "star on" : "star", text: i < n ? "★" : "☆" }));
-    }
-    return box;
+  // ---- the turtle: the server's SVG, drawn stroke by stroke ----------------------------
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  function reducedMotion() {
+    return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
   }
 
-  /* A line with the character at `column` (1-based) in <mark>, like mark_column. */
-  function markedLine(text, column) {
-    var code = el("code", { "class": "visible" });
-    if (text == null) { code.textContent = t("no_more_lines"); return code; }
-    var i = Math.max(0, (column | 0) - 1);
-    code.appendChild(document.createTextNode(text.slice(0, i)));
-    code.appendChild(el("mark", { text: text.slice(i, i + 1) || " " }));
-    code.appendChild(document.createTextNode(text.slice(i + 1)));
-    return code;
+  var animationFrame = null;
+
+  function attr(node, name) {
+    var n = parseFloat(node.getAttribute(name));
+    return isFinite(n) ? n : 0;
   }
 
-  function detailsCell(test, report) {
-    var td = el("td", {});
-    var d = test.details || {};
-    if (test.hidden) {
-      if (d.hint) { td.appendChild(el("p", { "class": "hint", text: d.hint })); }
-      return td;
-    }
-    if (test.status === "passed") { return td; }
-    var dl = el("dl", { "class": "test-details" });
-    function add(label, value, tag) {
-      dl.appendChild(el("dt", { text: label }));
-      var inner = tag === "code" ? el("code", { text: value }) : el("pre", { "class": "visible", text: value });
-      dl.appendChild(el("dd", {}, [inner]));
-    }
-    if (d.call) { add(t("call"), d.call, "code"); }
-    if (d.input) { add(t("input"), d.input); }
-    if (d.expected != null) { add(t("expected"), String(d.expected)); }
-    if (d.actual != null) { add(t("actual"), String(d.actual)); }
-    if (d.printed) { add(t("printed"), d.printed); }
-    if (d.difference) {
-      var diff = d.difference;
-      dl.appendChild(el("dt", { text: d.difference_text || "" }));
-      dl.appendChild(el("dd", { "class": "difference" }, [
-        el("span", { "class": "diff-label", text: t("expected_short") }), document.createTextNode(" "),
-        markedLine(diff.expected_line, diff.column), el("br"),
-        el("span", { "class": "diff-label", text: t("yours_short") }), document.createTextNode(" "),
-        markedLine(diff.actual_line, diff.column)
-      ]));
-    }
-    td.appendChild(dl);
-    if (test.explanation && !(report.explanation && test.explanation.message === report.explanation.message &&
-                              test.explanation.line === report.explanation.line)) {
-      var expl = explanationBlock(test.explanation);
-      if (expl) { td.appendChild(expl); }
-    }
-    return td;
-  }
-
-  /* The graded answer: summary, stars, explanation, the table, next exercise. */
-  function renderReport(results, data) {
-    clear(results);
-    results.hidden = false;
-    results.setAttribute("aria-labelledby", "results-h");
-    results.appendChild(el("h2", { id: "results-h", text: t("results") }));
-    if (data.duplicate) { results.appendChild(el("p", { "class": "hint", text: t("duplicate") })); }
-    if (data.solved) {
-      results.appendChild(el("p", { "class": "result-ok big", text: t("solved") }));
-      results.appendChild(el("p", { "class": "stars-line" }, [starsBlock(data.stars)]));
-      if (data.lines_counted > 0 && data.lines_counted_text) {
-        results.appendChild(el("p", { "class": "lines-counted", text: data.lines_counted_text }));
+  /* Animate the <line>s of the server's drawing in #turtle, in their order, a moving
+     pen at the tip; at once when the child's system asks for less motion. The
+     "Draw again" button (rendered hidden by the server) replays it. */
+  function animateTurtle(container, animate) {
+    if (!container) { return; }
+    var svg = container.querySelector("svg");
+    if (!svg) { return; }
+    if (animationFrame !== null && window.cancelAnimationFrame) { window.cancelAnimationFrame(animationFrame); }
+    animationFrame = null;
+    var lines = svg.getElementsByTagName("line");
+    var segs = [];
+    var i;
+    for (i = 0; i < lines.length; i++) {
+      var ln = lines[i];
+      if (!ln.hasAttribute("data-x2")) {
+        ln.setAttribute("data-x2", ln.getAttribute("x2"));
+        ln.setAttribute("data-y2", ln.getAttribute("y2"));
       }
-    } else {
-      results.appendChild(el("p", { "class": "result-not-yet big",
-                                    text: t("not_yet", { passed: data.passed | 0, total: data.total | 0 }) }));
+      segs.push({ node: ln, x1: attr(ln, "x1"), y1: attr(ln, "y1"),
+                  x2: attr(ln, "data-x2"), y2: attr(ln, "data-y2") });
     }
-    var expl = explanationBlock(data.explanation);
-    if (expl) { results.appendChild(expl); }
+    var actions = container.querySelector(".turtle-actions");
+    if (actions && !actions.getAttribute("data-ready")) {
+      actions.setAttribute("data-ready", "1");
+      actions.hidden = false;
+      var again = actions.querySelector("button");
+      if (again) { again.addEventListener("click", function () { animateTurtle(container, true); }); }
+    }
+    var old = svg.querySelector("circle.turtle-pen");
+    if (old) { old.parentNode.removeChild(old); }
 
-    var tbody = el("tbody", {});
-    var tests = data.tests || [];
-    for (var i = 0; i < tests.length; i++) {
-      var test = tests[i];
-      var head = el("th", { scope: "row", text: String(test.index != null ? test.index : i + 1) });
-      if (test.hidden) {
-        head.appendChild(document.createTextNode(" "));
-        head.appendChild(el("span", { "class": "tag", text: t("hidden") }));
-      }
-      var ok = test.status === "passed";
-      tbody.appendChild(el("tr", {
-        "class": "test-" + test.status + (test.hidden ? " hidden-test" : ""),
-        "data-error-line": test.explanation && test.explanation.line ? test.explanation.line : null
-      }, [
-        head,
-        el("td", {}, [
-          el("span", { "class": ok ? "ok" : "ko", "aria-hidden": "true", text: ok ? "✔" : "✘" }),
-          document.createTextNode(" " + (test.message || ""))
-        ]),
-        detailsCell(test, data)
-      ]));
+    function place(seg, f) {
+      seg.node.setAttribute("x2", seg.x1 + (seg.x2 - seg.x1) * f);
+      seg.node.setAttribute("y2", seg.y1 + (seg.y2 - seg.y1) * f);
+      seg.node.style.visibility = f > 0 ? "" : "hidden";
     }
-    results.appendChild(el("table", { "class": "results-table" }, [
-      el("caption", { "class": "visually-hidden", text: t("caption") }),
-      el("thead", {}, [el("tr", {}, [
-        el("th", { scope: "col", text: t("test") }),
-        el("th", { scope: "col", text: t("result") }),
-        el("th", { scope: "col", text: t("details") })
-      ])]),
-      tbody
-    ]));
-    results.appendChild(el("p", { "class": "hint", text: t("legend") }));
-    if (data.solved && data.next_exercise && data.next_exercise.url) {
-      // The page's own small "next exercise" link would now say the same thing twice.
-      var pageLink = document.querySelector(".next-link");
-      if (pageLink) { pageLink.parentNode.removeChild(pageLink); }
-      results.appendChild(el("p", { "class": "next-exercise" }, [
-        el("a", { "class": "button primary big-button", href: data.next_exercise.url,
-                  text: t("next_exercise", { title: data.next_exercise.title || "" }) })
-      ]));
+    function finishAll() {
+      for (var k = 0; k < segs.length; k++) { place(segs[k], 1); }
+      if (pen && pen.parentNode) { pen.parentNode.removeChild(pen); }
+      animationFrame = null;
     }
-  }
+    var pen = null;
+    if (!segs.length || !animate || reducedMotion() || !window.requestAnimationFrame) { finishAll(); return; }
 
-  /* What a Run (or a playground run) did: like the run_output() macro. */
-  function renderRun(results, data) {
-    clear(results);
-    results.hidden = false;
-    results.setAttribute("aria-labelledby", "results-h");
-    results.appendChild(el("h2", { id: "results-h", text: t("run_h") }));
-    if (data.status === "ok") { results.appendChild(el("p", { "class": "result-ok", text: t("ran_ok") })); }
-    var expl = explanationBlock(data.explanation);
-    if (expl) { results.appendChild(expl); }
-    results.appendChild(el("h3", { text: t("printed_h") }));
-    if (data.stdout) {
-      results.appendChild(el("pre", { "class": "output", text: data.stdout }));
-    } else {
-      results.appendChild(el("p", { "class": "hint", text: t("nothing_printed") }));
+    var box = (svg.getAttribute("viewBox") || "0 0 100 100").split(/[\s,]+/);
+    var size = Math.max(parseFloat(box[2]) || 100, parseFloat(box[3]) || 100);
+    pen = document.createElementNS(SVG_NS, "circle");
+    pen.setAttribute("class", "turtle-pen");
+    pen.setAttribute("r", String(size / 60 + 1.5));
+    (lines[0].parentNode || svg).appendChild(pen);
+    for (i = 0; i < segs.length; i++) { place(segs[i], 0); }
+
+    var per = Math.min(MAX_SEGMENT_MS, MAX_ANIMATION_MS / segs.length);
+    var start = null;
+    var done = 0;  // segments fully drawn
+    function frame(now) {
+      if (start === null) { start = now; }
+      var progress = (now - start) / per;
+      var whole = Math.min(Math.floor(progress), segs.length);
+      while (done < whole) { place(segs[done], 1); done++; }
+      if (done >= segs.length) { finishAll(); return; }
+      var cur = segs[done];
+      var f = Math.max(progress - whole, 0.001);
+      place(cur, f);
+      pen.setAttribute("cx", cur.x1 + (cur.x2 - cur.x1) * f);
+      pen.setAttribute("cy", cur.y1 + (cur.y2 - cur.y1) * f);
+      animationFrame = window.requestAnimationFrame(frame);
     }
-    if (data.stdout_truncated) { results.appendChild(el("p", { "class": "hint", text: t("truncated") })); }
-    if (data.lines_counted > 0 && data.lines_counted_text) {
-      results.appendChild(el("p", { "class": "lines-counted", text: data.lines_counted_text }));
-    }
+    animationFrame = window.requestAnimationFrame(frame);
   }
 
   // ---- the form ---------------------------------------------------------------------
 
-  /* Shared wiring of #code-form for the exercise and the project pages. Returns the
-     page object; page-specific handlers are passed in `actions` (name -> function). */
+  /* Shared wiring of #code-form for the exercise and the project pages. `actions` maps a
+     button's value to "fragment" (post it, put the answer in place) or to a function;
+     any other button posts the plain form. Returns the page object. */
   function enhanceForm(options) {
     var form = document.getElementById("code-form");
     var textarea = document.getElementById("code");
     if (!form || !textarea) { return null; }
     var main = document.getElementById("main");
-    var results = document.getElementById("results");
-    if (!results) {
-      results = el("section", { id: "results", "aria-live": "polite" });
-      form.parentNode.insertBefore(results, form.nextSibling);
-    }
-    var turtle = document.getElementById("turtle");
     var status = el("span", { "class": "request-status", role: "status" });
-    var buttons = form.querySelectorAll('button[name="action"]');
     var lastButton = null;
     var busy = false;
     var changeListeners = [];
+    var page;
 
     var editor = makeEditor(textarea, function (text) {
       for (var i = 0; i < changeListeners.length; i++) { changeListeners[i](text); }
     });
     addFontSwitch(form, editor);
-    if (buttons.length) {
-      var last = buttons[buttons.length - 1];
-      last.parentNode.insertBefore(status, last.nextSibling);
-    }
+    var bar = form.querySelector(".buttons");
+    if (bar) { bar.appendChild(status); }
 
-    // The no-JS page may already show an error's line (after a full-page post).
-    var initialLine = main ? parseInt(main.getAttribute("data-error-line") || "", 10) : NaN;
-    if (initialLine > 0) { editor.markErrorLine(initialLine); }
+    // A full page after a plain post may already name an error's line.
+    var initialLine = errorLineOf(document.getElementById("results"));
+    if (initialLine) { editor.markErrorLine(initialLine); }
+    animateTurtle(document.getElementById("turtle"), false);
 
-    for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function () { lastButton = this; });
-    }
+    // Which button sent the form: event.submitter is too new for old browsers.
+    form.addEventListener("click", function (event) {
+      var node = event.target;
+      while (node && node !== form && node.nodeName !== "BUTTON") { node = node.parentNode; }
+      if (node && node.nodeName === "BUTTON" && node.name === "action") { lastButton = node; }
+    });
+
+    function buttons() { return form.querySelectorAll('button[name="action"]'); }
 
     function setBusy(on, message) {
       busy = on;
       form.setAttribute("aria-busy", on ? "true" : "false");
-      for (var k = 0; k < buttons.length; k++) { buttons[k].disabled = on; }
+      var list = buttons();
+      for (var k = 0; k < list.length; k++) { list[k].disabled = on; }
       status.textContent = on ? (message || "") : "";
+    }
+
+    /* Send `action` and put the server's answer in place; after(status) runs once it is. */
+    function send(action, busyText, after) {
+      var source = editor.getValue();
+      setBusy(true, busyText);
+      postFragment(form, formBody(form, action, source), function (error, code, html) {
+        setBusy(false);
+        var results = document.getElementById("results");
+        if (error) {
+          showError(results, t("network_error"));
+          showAnswer(results);
+          return;
+        }
+        editor.clearErrorLine();
+        applyFragment(html);
+        results = document.getElementById("results");
+        // The editor scrolls to the line it marks: mark first, then bring the answer into view.
+        var line = errorLineOf(results);
+        if (line) { editor.markErrorLine(line); }
+        animateTurtle(document.getElementById("turtle"), true);
+        if (after) { after(code, source); }
+        if (action === "hint") {
+          showAnswer(document.querySelector("#hints li.new") || results);
+        } else {
+          showAnswer(results);
+        }
+      });
     }
 
     form.addEventListener("submit", function (event) {
       var action = lastButton ? lastButton.value : null;
       lastButton = null;
       var handler = action && options.actions[action];
-      if (!handler) { return; }  // unknown button: let the plain form post do it
+      if (!handler) { return; }  // another button: the plain form post does it
       event.preventDefault();
       if (busy) { return; }  // a second click while the first is on its way
-      handler();
+      handler(page);
     });
 
-    return {
-      form: form, main: main, editor: editor, results: results, turtle: turtle,
+    page = {
+      form: form, main: main, editor: editor, send: send,
       setBusy: setBusy,
       isBusy: function () { return busy; },
       onChange: function (fn) { changeListeners.push(fn); },
-      stdin: function () {
-        var box = document.getElementById("stdin");
-        return box ? box.value : "";
-      }
+      results: function () { return document.getElementById("results"); }
     };
+    return page;
   }
 
   /* Save the draft while the child types: DRAFT_DELAY_MS after the last key, and when
@@ -647,98 +571,33 @@
 
   function exercisePage() {
     var main = document.getElementById("main");
-    if (!main || !main.getAttribute("data-exercise") || !main.getAttribute("data-api-submit")) { return; }
-    var runUrl = main.getAttribute("data-api-run");
-    var submitUrl = main.getAttribute("data-api-submit");
-    var hintUrl = main.getAttribute("data-api-hint");
+    if (!main || !main.getAttribute("data-exercise")) { return; }
     var draftUrl = main.getAttribute("data-api-draft");
     var keyInput = document.querySelector('#code-form input[name="client_key"]');
-    var page = null;
+    var drafts = null;
 
-    function afterAnswer(source) {
-      // A new attempt gets a new key; a double click reuses the one on its way.
-      if (keyInput) { keyInput.value = randomKey(); }
-      if (drafts) { drafts.markSaved(source); }
-    }
+    function run(page) { page.send("run", t("running")); }
 
-    function run() {
-      page.setBusy(true, t("running"));
-      page.editor.clearErrorLine();
-      api("POST", runUrl, { source: page.editor.getValue(), stdin: page.stdin() }, function (error, status, data) {
-        page.setBusy(false);
-        if (error || status >= 400) { showError(page.results, errorMessage(status, data)); return; }
-        renderRun(page.results, data);
-        var line = data.error_line || (data.explanation && data.explanation.line);
-        if (line) { page.editor.markErrorLine(line); }
-        drawTurtle(page.turtle, data.turtle, true);
-      });
-    }
-
-    function submit() {
-      var source = page.editor.getValue();
+    function submit(page) {
       if (keyInput && !keyInput.value) { keyInput.value = randomKey(); }
-      page.setBusy(true, t("checking"));
-      page.editor.clearErrorLine();
-      api("POST", submitUrl, { source: source, client_key: keyInput ? keyInput.value : randomKey() },
-        function (error, status, data) {
-          page.setBusy(false);
-          if (error || status >= 400) { showError(page.results, errorMessage(status, data)); return; }
-          afterAnswer(source);
-          renderReport(page.results, data);
-          var line = data.error_line || (data.explanation && data.explanation.line);
-          if (line && !data.solved) { page.editor.markErrorLine(line); }
-          if (data.turtle) { drawTurtle(page.turtle, data.turtle, true); }
-        });
-    }
-
-    function hint() {
-      if (!hintUrl) { return; }
-      page.setBusy(true, "");
-      api("POST", hintUrl, {}, function (error, status, data) {
-        page.setBusy(false);
-        var box = document.getElementById("hints");
-        var button = page.form.querySelector('button[name="action"][value="hint"]');
-        var noMore = data && data.error && data.error.code === "no_more_hints";
-        if (error || (status >= 400 && !noMore)) {
-          showError(page.results, errorMessage(status, data));
-          return;
-        }
-        if (box && !noMore && (data.html || data.text)) {
-          var list = box.querySelector("ol.hint-list");
-          if (!list) {
-            list = el("ol", { "class": "hint-list" });
-            box.appendChild(list);
-          }
-          var old = list.querySelectorAll("li.new");
-          for (var k = 0; k < old.length; k++) { old[k].className = ""; old[k].removeAttribute("tabindex"); }
-          var body = el("div", { "class": "markdown" });
-          // data.html is the hint's Markdown rendered by the server's safe renderer, as on the page.
-          if (data.html) { body.innerHTML = data.html; } else { body.textContent = data.text; }
-          var item = el("li", { "class": "new", tabindex: "-1", "data-level": data.level }, [body]);
-          list.appendChild(item);
-          item.focus();
-        }
-        if (button) {
-          if (noMore || !(data.remaining > 0)) {
-            button.parentNode.removeChild(button);
-          } else {
-            button.textContent = t("hint_button", { left: data.remaining });
-          }
-        }
+      page.send("submit", t("checking"), function (status, source) {
+        // A new attempt gets a new key; a double click reused the one on its way.
+        if (keyInput) { keyInput.value = randomKey(); }
+        if (drafts && status < 400) { drafts.markSaved(source); }
       });
     }
 
-    var actions = { run: run, submit: submit };
-    if (hintUrl) { actions.hint = hint; }
-    page = enhanceForm({ actions: actions });
+    function hint(page) { page.send("hint", ""); }
+
+    var page = enhanceForm({ actions: { run: run, submit: submit, hint: hint } });
     if (!page) { return; }
-    var drafts = autosave(page, draftUrl, function (text) { return { source: text }; },
+    drafts = autosave(page, draftUrl, function (text) { return { source: text }; },
       function (text) { return text.replace(/\s+/g, "") !== ""; });
   }
 
   window.CodeKids = {
-    t: t, el: el, api: api, drawTurtle: drawTurtle, enhanceForm: enhanceForm,
-    autosave: autosave, renderRun: renderRun, showError: showError, errorMessage: errorMessage
+    t: t, el: el, api: api, enhanceForm: enhanceForm, autosave: autosave,
+    showError: showError, errorMessage: errorMessage, animateTurtle: animateTurtle
   };
 
   if (document.readyState === "loading") {

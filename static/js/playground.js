@@ -1,11 +1,13 @@
 /* CODE Kids: a playground project page, made better when JavaScript runs.
 
    Loaded after static/js/exercise.js, whose window.CodeKids holds the shared editor,
-   API, results and turtle code. Without JavaScript the page is the plain form
-   (Run and Save post the whole page). With it: Run answers in place (output, the
-   friendly error with its line marked, the turtle drawing animated), Save keeps
-   the name and the program without leaving the page, and the program is also
-   saved by itself a moment after the child stops typing. ES5 on purpose. */
+   form and turtle code. Without JavaScript the page is the plain form (Run and Save
+   post the whole page, which opens at #results). With it: Run posts the same form
+   with X-CodeKids-Fragment: 1 and the server's answer (output, the friendly error,
+   the turtle drawing) is put in place, its error line marked and the drawing
+   animated; Save keeps the name and the program through the JSON API without
+   leaving the page; the program is also saved by itself a moment after the child
+   stops typing. ES5 on purpose. */
 (function () {
   "use strict";
   var CK = window.CodeKids;
@@ -13,29 +15,26 @@
 
   function projectPage() {
     var main = document.getElementById("main");
-    if (!main || !main.getAttribute("data-project") || !main.getAttribute("data-api-run")) { return; }
-    var runUrl = main.getAttribute("data-api-run");
+    if (!main) { return; }
+    if (main.getAttribute("data-playground") === "new") {
+      // The new playground: Run answers in place; Save (a name) is the plain post that
+      // makes the project and opens its page.
+      CK.enhanceForm({ actions: { run: function (page) { page.send("run", CK.t("running")); } } });
+      return;
+    }
+    if (!main.getAttribute("data-project")) { return; }
     var projectUrl = main.getAttribute("data-api-project");
-    var projectId = parseInt(main.getAttribute("data-project"), 10) || null;
     var nameInput = document.querySelector('#code-form input[name="name"]');
-    var page = null;
     var drafts = null;
 
-    function run() {
-      page.setBusy(true, CK.t("running"));
-      page.editor.clearErrorLine();
-      var body = { source: page.editor.getValue(), stdin: page.stdin(), project_id: projectId };
-      CK.api("POST", runUrl, body, function (error, status, data) {
-        page.setBusy(false);
-        if (error || status >= 400) { CK.showError(page.results, CK.errorMessage(status, data)); return; }
-        CK.renderRun(page.results, data);
-        var line = data.error_line || (data.explanation && data.explanation.line);
-        if (line) { page.editor.markErrorLine(line); }
-        CK.drawTurtle(page.turtle, data.turtle, true);
+    function run(page) {
+      page.send("run", CK.t("running"), function (status, source) {
+        // The server keeps a run program as the project's code, as the plain post does.
+        if (drafts && status < 400) { drafts.markSaved(source); }
       });
     }
 
-    function save() {
+    function save(page) {
       if (!projectUrl) { return; }
       var source = page.editor.getValue();
       var body = { source: source };
@@ -43,7 +42,7 @@
       page.setBusy(true, CK.t("saving"));
       CK.api("PUT", projectUrl, body, function (error, status, data) {
         page.setBusy(false);
-        if (error || status >= 400) { CK.showError(page.results, CK.errorMessage(status, data)); return; }
+        if (error || status >= 400) { CK.showError(page.results(), CK.errorMessage(status, data)); return; }
         if (drafts) { drafts.markSaved(source); }
         var note = page.form.querySelector(".draft-status");
         if (note) {
@@ -57,7 +56,7 @@
       });
     }
 
-    page = CK.enhanceForm({ actions: { run: run, save: save } });
+    var page = CK.enhanceForm({ actions: { run: run, save: save } });
     if (!page) { return; }
     drafts = CK.autosave(page, projectUrl, function (text) { return { source: text }; }, null, "PUT");
   }

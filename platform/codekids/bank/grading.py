@@ -41,10 +41,17 @@ MESSAGES = {
     "memory": _l("The program used too much memory and was stopped."),
     "output_limit": _l("The program printed too much and was stopped."),
     "hidden": _l("A hidden test did not pass."),
-    "hidden_hint": _l(
-        "Hidden tests try other inputs than the examples. Does your program work for every "
-        "input, not only for the ones in the statement? Try it with other values."
-    ),
+    # What a hidden test tried, said plainly and only as far as it is true: the
+    # numbers or answers it typed, the values it called the function with, or, for a
+    # program that reads nothing, just one more check.
+    "hidden_numbers": _l("I also tried your program with other numbers, which I am not "
+                         "showing you. Does it work for any number?"),
+    "hidden_inputs": _l("I also tried your program with other answers to its questions, which "
+                        "I am not showing you. Does it work for any answer?"),
+    "hidden_values": _l("I also called your function with other values, which I am not "
+                        "showing you. Does it work for any value?"),
+    "hidden_check": _l("I also checked your program in a test I am not showing you. Read "
+                       "the task again: does your program do exactly what it asks?"),
     "difference_at": _l("First difference: line %(line)s, column %(column)s."),
 }
 MAX_CALL_THREADS = 8
@@ -158,7 +165,7 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str)
     if test.hidden:
         # Only the kind of failure and the line in the child's own code: nothing of the test.
         message = translate(locale, MESSAGES["hidden"])
-        details = {"hint": translate(locale, MESSAGES["hidden_hint"])}
+        details = {"hint": translate(locale, MESSAGES[_hidden_hint(test)])}
         return TestResult(test.index, test.kind, True, status, message, details, error,
                           explanation)
     details: dict[str, Any] = {}
@@ -175,7 +182,45 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str)
             details["input"] = visible(test.stdin)
         if result.stdout:
             details["actual"] = visible(result.stdout)
+    if _about_whitespace(details):
+        details["whitespace"] = True
     return TestResult(test.index, test.kind, False, status, message, details, error, explanation)
+
+
+def _hidden_hint(test: TestCase) -> str:
+    if test.spec.get("function") or test.spec.get("args"):
+        return "hidden_values"
+    answers = [a.strip() for a in test.stdin.splitlines() if a.strip()]
+    if not answers:
+        return "hidden_check"
+    if all(_is_number(a) for a in answers):
+        return "hidden_numbers"
+    return "hidden_inputs"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+_WHITESPACE_MARKS = frozenset(" \t\u2423\u21b5\u2192")  # space, tab, ␣, ↵, →
+
+
+def _about_whitespace(details: dict) -> bool:
+    """Whether what is shown needs the ↵ ␣ ∅ legend: the first difference is at a space,
+    a tab or a line's end, or a shown output is ∅ (nothing printed)."""
+    if any(details.get(k) == "\u2205" for k in ("expected", "actual", "printed")):
+        return True
+    diff = details.get("difference") or {}
+    column = diff.get("column") or 0
+    for line in (diff.get("expected_line"), diff.get("actual_line")):
+        if line is not None and (column > len(line) or (column >= 1 and line[column - 1]
+                                                          in _WHITESPACE_MARKS)):
+            return True
+    return False
 
 
 def _message_params(verdict) -> dict:

@@ -1,4 +1,8 @@
-"""The JSON API the exercise and playground pages call (documented in README.md, "JSON API").
+"""The JSON API for API clients (documented in README.md, "JSON API").
+
+The exercise and playground pages use it only to save drafts and projects: what
+a child sees after Run, Submit and Hint is rendered by the templates
+(``views.py``), never re-rendered from this JSON.
 
 Session cookie plus the ``X-CSRFToken`` header; JSON in, JSON out, errors
 included: ``{"error": {"code": …, "message": …}}`` with the message in the
@@ -76,9 +80,13 @@ def next_exercise_dict(exercise) -> dict | None:
 
 
 def submit_payload(outcome: service.SubmitOutcome) -> dict:
+    """The report and what the submission earned; the exercise page renders the same dict."""
+    total = (service.child_total_lines(outcome.submission.child_id)
+             if outcome.lines_counted else None)
     return {**outcome.report, "stars": outcome.stars, "submission_id": outcome.submission.id,
             "duplicate": outcome.duplicate, "next_exercise": next_exercise_dict(outcome.next_exercise),
-            "lines_counted": outcome.lines_counted}
+            "lines_counted": outcome.lines_counted, "total_lines": total,
+            "stars_reason": outcome.stars_reason, "set_finished": outcome.set_finished}
 
 
 @bp.post("/exercises/<exercise_id>/run")

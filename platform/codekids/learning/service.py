@@ -271,13 +271,43 @@ def _as_int(value) -> int:
 # ---- graded submissions ------------------------------------------------------------------
 
 
+THREE_STARS_MAX_FAILED = 2  # and no hint
+TWO_STARS_MAX_HINTS = 1  # or at most TWO_STARS_MAX_FAILED failed attempts
+TWO_STARS_MAX_FAILED = 5
+
+
 def stars_for(failed_before: int, hints_used: int) -> int:
     """3: no hint and at most 2 failed attempts; 2: at most 1 hint or at most 5 failed; else 1."""
-    if hints_used == 0 and failed_before <= 2:
+    if hints_used == 0 and failed_before <= THREE_STARS_MAX_FAILED:
         return 3
-    if hints_used <= 1 or failed_before <= 5:
+    if hints_used <= TWO_STARS_MAX_HINTS or failed_before <= TWO_STARS_MAX_FAILED:
         return 2
     return 1
+
+
+def stars_reason(failed_before: int, hints_used: int) -> dict:
+    """Why ``stars_for`` gave what it gave, for the child: a code and the numbers it names.
+
+    ``no_hints`` (3 stars), ``hints``, ``tries`` or ``hints_and_tries`` (what kept the
+    third star away); ``three_stars_tries`` is the most tries that still earn 3 stars.
+    """
+    stars = stars_for(failed_before, hints_used)
+    tries = failed_before + 1
+    many_tries = failed_before > THREE_STARS_MAX_FAILED
+    if stars == 3:
+        code = "no_hints"
+    elif hints_used and many_tries:
+        code = "hints_and_tries"
+    elif hints_used:
+        code = "hints"
+    else:
+        code = "tries"
+    return {"stars": stars, "code": code, "hints": hints_used, "tries": tries,
+            "three_stars_tries": THREE_STARS_MAX_FAILED + 1}
+
+
+# The stars of an exercise solved before: they were earned at its first solve.
+EARNED_BEFORE = {"code": "earlier"}
 
 
 @dataclass
@@ -288,6 +318,8 @@ class SubmitOutcome:
     duplicate: bool
     lines_counted: int = 0
     next_exercise: Exercise | None = None
+    stars_reason: dict | None = None  # stars_reason(), or EARNED_BEFORE; None when not solved
+    set_finished: bool = False  # this submission solved the last unsolved exercise of its set
 
 
 def _submission_by_key(child_id: int, client_key: str) -> Submission | None:
@@ -325,9 +357,11 @@ def record_submission(child, exercise: Exercise, source, client_key, locale: str
     if existing is not None:
         return _duplicate(existing, nxt)
     report = grade(exercise, source, locale, sandbox=_sandbox(sandbox))
+    found_set = bank.get_set(exercise.set_id) if bank is not None else None
+    set_ids = [e.id for e in found_set.exercises] if found_set is not None else []
     for _attempt in range(2):
         try:
-            return _record(child, exercise, source, client_key, report, nxt)
+            return _record(child, exercise, source, client_key, report, nxt, set_ids)
         except IntegrityError:
             # Another request with this key won the race (a double click): answer with
             # its result. Or two tabs created the progress row at once: try again.
@@ -338,7 +372,15 @@ def record_submission(child, exercise: Exercise, source, client_key, locale: str
     raise LearningError("busy")
 
 
-def _record(child, exercise, source, client_key, report, nxt) -> SubmitOutcome:
+def _set_solved(child_id: int, set_ids: list[str]) -> bool:
+    if not set_ids:
+        return False
+    solved = db.session.scalar(select(func.count(Progress.id)).where(
+        Progress.child_id == child_id, Progress.exercise_id.in_(set_ids), Progress.solved))
+    return solved == len(set(set_ids))
+
+
+def _record(child, exercise, source, client_key, report, nxt, set_ids=()) -> SubmitOutcome:
     now = utcnow()
     first_problem = next((t for t in report.tests if not t.passed), None)
     explanation = report.explanation or {}
@@ -358,25 +400,32 @@ def _record(child, exercise, source, client_key, report, nxt) -> SubmitOutcome:
     progress.first_attempt_at = progress.first_attempt_at or now
     progress.last_attempt_at = now
     lines = 0
+    reason = None
+    set_finished = False
     if report.solved:
+        reason = EARNED_BEFORE
         if not progress.solved:
             # Stars are earned once, at the first solve, and never change after
             # (re-solving a solved exercise must not polish away the hints used).
             progress.solved = True
             progress.solved_at = now
-            progress.stars = stars_for(failed_before, progress.hints_used)
+            reason = stars_reason(failed_before, progress.hints_used)
+            progress.stars = reason["stars"]
+            set_finished = _set_solved(child.id, list(set_ids))
         progress.failed_streak = 0
         lines = count_lines(submission, starter=exercise.starter, cap=exercise.max_lines)
     else:
         progress.failed_streak += 1
     db.session.commit()
-    return SubmitOutcome(submission, submission.report, progress.stars, False, lines, nxt)
+    return SubmitOutcome(submission, submission.report, progress.stars, False, lines, nxt,
+                         reason, set_finished)
 
 
 def _duplicate(submission: Submission, nxt) -> SubmitOutcome:
     progress = get_progress(submission.child_id, submission.exercise_id)
+    solved = bool((submission.report or {}).get("solved"))
     return SubmitOutcome(submission, submission.report or {}, progress.stars if progress else 0,
-                         True, 0, nxt)
+                         True, 0, nxt, EARNED_BEFORE if solved else None)
 
 
 # ---- hints -------------------------------------------------------------------------------

@@ -1,19 +1,19 @@
 """The child's pages: home, a set, an exercise, the playground and its projects.
 
-Every page works without JavaScript as a full-page form (the JSON API in
-``api.py`` is the same service behind the editor's buttons). Views parse the
-form, call ``service``, and render; a refused input re-renders the page with the
-reason in the child's language and the matching status code.
+Every page works without JavaScript as a full-page form. With JavaScript the
+page posts the same form to the same route with ``X-CodeKids-Fragment: 1`` and
+gets only the answer's pieces, rendered by the same templates (DESIGN.md §8).
+Views parse the form, call ``service``, and render; a refused input re-renders
+the page with the reason in the child's language and the matching status code.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_translations, ngettext
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -59,49 +59,19 @@ def _turtle_drawing(segments):
 
 @bp.app_template_global("js_texts")
 def js_texts() -> dict[str, str]:
-    """Every text the page's JavaScript shows (static/js/exercise.js), translated here.
+    """The few texts only the page's JavaScript shows (static/js/exercise.js): what it says
+    while a request is on its way, about drafts, the font switch and a lost connection.
 
-    The same msgids as the server-rendered results, so both read alike; the
-    script fills the %(name)s parameters.
+    Everything shown after Run, Submit and Hint is rendered by the templates
+    (``child/_answer.html``) and inserted by the script, never re-written in it.
     """
-    # Some forty strings on every exercise page, the same for everyone reading the
-    # same catalog: translated once per catalog and process, not once per page.
     return dict(_js_texts(get_translations()))
 
 
 @lru_cache(maxsize=16)
 def _js_texts(_catalog) -> dict[str, str]:
-    """The texts as this request's catalog gives them (``_catalog`` is only the cache key:
-    ``_`` and ``ngettext`` below read the same catalog)."""
-    texts = {
-        "results": _("Results"),
-        "solved": _("Well done! Every test passed."),
-        "not_yet": _("%(passed)s of %(total)s tests passed. Not yet: you can do it!"),
-        "duplicate": _("You already sent this program: here is its result again."),
-        "test": _("Test"),
-        "result": _("Result"),
-        "details": _("Details"),
-        "caption": _("Tests of your program"),
-        "hidden": _("hidden"),
-        "call": _("Call"),
-        "input": _("Input"),
-        "expected": _("Expected"),
-        "actual": _("Your program gave"),
-        "printed": _("It printed"),
-        "expected_short": _("expected:"),
-        "yours_short": _("yours:"),
-        "no_more_lines": _("(no more lines)"),
-        "legend": _("In the texts above, ↵ is where a line ends, ␣ is a space at the end of a "
-                    "line and ∅ means nothing was printed."),
-        "next_exercise": _("Next exercise: %(title)s"),
-        "run_h": _("What your program did"),
-        "ran_ok": _("Your program ran to the end."),
-        "printed_h": _("What it printed"),
-        "nothing_printed": _("Nothing was printed."),
-        "truncated": _("It printed too much: only the beginning is shown."),
-        "hint_button": _("Show a hint (%(left)s left)"),
-        "drawing": _("The turtle's drawing"),
-        "draw_again": _("Draw again"),
+    """The texts as this request's catalog gives them (``_catalog`` is only the cache key)."""
+    return {
         "running": _("Running…"),
         "checking": _("Checking your program…"),
         "saving": _("Saving…"),
@@ -111,15 +81,22 @@ def _js_texts(_catalog) -> dict[str, str]:
         "font_smaller": _("Smaller letters"),
         "network_error": _("The server did not answer. Check the connection and try again."),
     }
-    # gettext would fill %(left)s etc. if given parameters; these keep them for the script.
-    for n in range(4):
-        texts[f"stars_{n}"] = ngettext("%(num)s star of 3", "%(num)s stars of 3", n)
-    return texts
 
 
-@bp.app_template_filter("segments_json")
-def _segments_json(segments) -> str:
-    return json.dumps(segments or [], separators=(",", ":"))
+# The page's script asks for the answer's pieces only (child/exercise_fragment.html),
+# through the very route and view code a plain form post uses.
+FRAGMENT_HEADER = "X-CodeKids-Fragment"
+
+
+def _wants_fragment() -> bool:
+    return request.method == "POST" and request.headers.get(FRAGMENT_HEADER) == "1"
+
+
+def _render(page: str, fragment: str, status: int, **context):
+    if _wants_fragment():
+        return render_template(fragment, **context), status, {"Vary": FRAGMENT_HEADER,
+                                                              FRAGMENT_HEADER: "1"}
+    return render_template(page, **context), status, {"Vary": FRAGMENT_HEADER}
 
 
 @bp.get("/acasa")
@@ -153,8 +130,8 @@ def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=
     elif run is not None:
         error_line = run.get("error_line")
     segments = (run or {}).get("turtle")
-    html = render_template(
-        "child/exercise.html",
+    return _render(
+        "child/exercise.html", "child/exercise_fragment.html", status,
         exercise=exercise,
         title=localized(exercise.title, locale),
         statement=localized(exercise.statement, locale),
@@ -175,7 +152,6 @@ def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=
         next_exercise=next_exercise_dict(service.next_exercise(bank, exercise)),
         max_bytes=service.MAX_SOURCE_BYTES,
     )
-    return html, status
 
 
 @bp.route("/exercitii/<exercise_id>", methods=["GET", "POST"])
@@ -227,28 +203,46 @@ def exercise(exercise_id: str):
 
 @bp.route("/joaca", methods=["GET", "POST"])
 def playground():
-    error = None
-    name = ""
+    """An editor ready to type: Run works at once (no project yet, its runs count like a
+    project's); Save names the program and makes it a project. A post with only a name
+    (the older form) starts an empty project."""
+    error = run = None
+    code = stdin = ""
+    name = None
     if request.method == "POST":
+        action = request.form.get("action", "save")
+        raw = request.form.get("source", "")
+        stdin = request.form.get("stdin", "")
         name = request.form.get("name", "")
+        code = raw if isinstance(raw, str) else ""
         try:
-            project = service.create_project(current_user, name, request.form.get("source", ""))
-            return redirect(url_for("learning.project", project_id=project.id), code=303)
+            if action == "save":
+                project = service.create_project(current_user, name, raw)
+                return redirect(url_for("learning.project", project_id=project.id), code=303)
+            if action != "run":
+                raise LearningError("bad_request")
+            run = service.run_playground(current_user, raw, stdin, _locale())
         except LearningError as err:
             error = err
-    html = render_template("child/playground.html", projects=service.list_projects(current_user),
-                           error=error, name=name[:service.MAX_PROJECT_NAME])
-    return html, (error.status if error else 200)
+            if err.code in ("too_large", "bad_source", "bad_request"):
+                code = ""
+            if len(stdin) > service.MAX_STDIN_BYTES:
+                stdin = ""
+    if not (name or "").strip():
+        name = service.default_project_name(current_user)
+    return _render("child/playground.html", "child/project_fragment.html",
+                   error.status if error else 200, projects=service.list_projects(current_user),
+                   error=error, name=name[:service.MAX_PROJECT_NAME], code=code, stdin=stdin,
+                   run=run, segments=(run or {}).get("turtle"),
+                   error_line=(run or {}).get("error_line"), max_bytes=service.MAX_SOURCE_BYTES)
 
 
 def _project_page(project, *, code: str, stdin: str = "", run=None, error=None, status=200,
                   saved=False, name=None):
-    html = render_template("child/project.html", project=project, code=code, stdin=stdin, run=run,
-                           segments=(run or {}).get("turtle"), error=error, saved=saved,
-                           name=project.name if name is None else name,
-                           error_line=(run or {}).get("error_line"),
-                           max_bytes=service.MAX_SOURCE_BYTES)
-    return html, status
+    return _render("child/project.html", "child/project_fragment.html", status, project=project,
+                   code=code, stdin=stdin, run=run, segments=(run or {}).get("turtle"),
+                   error=error, saved=saved, name=project.name if name is None else name,
+                   error_line=(run or {}).get("error_line"), max_bytes=service.MAX_SOURCE_BYTES)
 
 
 @bp.route("/joaca/<int:project_id>", methods=["GET", "POST"])
