@@ -162,6 +162,9 @@ CASES = [
          ("++", "puncte += 1")),
     Case("minus-minus", 'vieti = 3\nvieti--\n', "plus_plus", 2, ("--", "vieti -= 1")),
     Case("times-sign", 'x = 3\nprint(x × 4)\n', "unknown_sign", 2, ("×", "print(x * 4)")),
+    Case("quotes-one-word-beside-a-name", 'nume = "Ana"\nprint(Salut, nume)\n',
+         "text_without_quotes", 2, ('print("Salut", nume)',)),
+    Case("triple-quote-open", 'print("""Bună\n', "unterminated_string", 1, ('"""',)),
     # Not corrected: the child's own names, words inside a text.
     Case("own-name-elsa", 'elsa = 3\nif elsa > 2\n    print(elsa)\n', "missing_colon", 2,
          ("if elsa > 2:",)),

@@ -117,6 +117,14 @@ def _sentence(toks, program: str) -> bool:
     return bool(unknown) and len(unknown) * 2 >= len(names) and len(toks) >= 2
 
 
+def _alone(inside, tok) -> bool:
+    """``tok`` is a whole argument by itself: commas (or the brackets) on both sides."""
+    i = inside.index(tok)
+    before = inside[i - 1].string if i else ","
+    after = inside[i + 1].string if i + 1 < len(inside) else ","
+    return before == "," and after == ","
+
+
 @register
 class TextWithoutQuotes(Explanation):
     kind = "text_without_quotes"
@@ -174,6 +182,9 @@ class TextWithoutQuotes(Explanation):
             if call in CALLS and all(t.type == tokenize.NAME and _unknown(t.string, ctx.source)
                                      for t in words):
                 return self._answer(ctx, ctx.line, region, word)
+            if call in CALLS and _alone(inside, tok):  # print("Salut", nume): this word only
+                return self._answer(ctx, ctx.line, ([tok], tok.start[1], tok.end[1], call),
+                                    word)
             if (call is None and len(inside) == 1
                     and (word[0].isupper() or not word.isascii())):
                 return self._answer(ctx, ctx.line, region, word)

@@ -102,9 +102,19 @@ class MisspeltFirstWords(Explanation):
             return None
         name = _quoted(ctx.message)
         best = misspelt_builtin(name, ctx.source) if name else None
-        if best:
-            return self.match(ctx, name=name, suggestion=best)
-        return None
+        if not best:
+            return None
+        if best.casefold() != name.casefold() and best[0].islower() and not _called(
+                ctx, name):
+            return None  # lista, suma: more likely a variable never given a value
+        return self.match(ctx, name=name, suggestion=best)
+
+
+def _called(ctx, name: str) -> bool:
+    """``name`` is followed by an opening bracket somewhere on the failing line."""
+    toks = source.line_tokens(ctx.source, ctx.line) if ctx.line else []
+    return any(a.string == name and a.type == tokenize.NAME and b.string == "("
+               for a, b in zip(toks, toks[1:], strict=False))
 
 
 def _depths(toks):

@@ -62,8 +62,9 @@ class UnclosedBracketEarlier(Explanation):
     def detect(self, ctx):
         facts = _facts(ctx)
         problem = source.bracket_problem(ctx.source) if facts else None
-        if not problem or problem[0] != "unclosed":
-            return None
+        if not problem or problem[0] != "unclosed" or facts.msg.startswith(
+                ("unterminated", "invalid character", "invalid non-printable")):
+            return None  # the tokens stopped at the text or the sign Python reports
         opened = problem[1]
         if (opened.line, opened.column) >= (facts.lineno, facts.offset or 0) and not (
                 facts.msg.endswith("was never closed")):
