@@ -94,9 +94,9 @@ class TooManyInputs(Explanation):
     kind = "too_many_inputs"
     priority = 20
     messages = {"default": _l(
-        "The program asks for more input than it gets: input() is called more times than there "
-        "are lines to read. Check how many times input() runs."
+        "input() on line %(at)s found nothing left to read: the program asks for more lines "
+        "than it gets. Check how many times input() runs."
     )}
 
     def detect(self, ctx):
-        return self.match(ctx) if ctx.error_type == "EOFError" else None
+        return self.match(ctx, at=ctx.line) if ctx.error_type == "EOFError" else None

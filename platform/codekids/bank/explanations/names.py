@@ -435,4 +435,4 @@ class NotCallable(Explanation):
                 if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
                     name = runtime.text(ctx, node.func)
                     break
-        return self.match(ctx, name=name or "?")
+        return self.match(ctx, name=name) if name else None

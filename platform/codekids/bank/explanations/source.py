@@ -396,7 +396,11 @@ def while_loops(source: str) -> list[Loop]:
         for part in ast.walk(node.test):
             if isinstance(part, ast.Name) and part.id not in names:
                 names.append(part.id)
-            calls = calls or isinstance(part, ast.Call)
+            # A call in the condition may change by itself (input(), a function of the
+            # child's): only Python's own len(), abs() ... of unchanged names do not.
+            calls = calls or isinstance(part, ast.Call) and not (
+                isinstance(part.func, ast.Name) and part.func.id in BUILTIN_FUNCTIONS
+                and part.func.id != "input")
         changed = assigned_in(node.body)
         inner_calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
                           and n.func.id in definitions(source)

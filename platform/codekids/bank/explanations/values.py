@@ -109,8 +109,10 @@ class ConcatTextAndNumber(Explanation):
         found = _type_error(ctx, r"can only concatenate str \(not \"(\w+)\"\) to str")
         if not found:
             return None
-        other = {"int": "number", "float": "number", "bool": "number", "list": "list"}.get(
-            found.group(1), "other")
+        other = {"int": "number", "float": "number", "bool": "number", "list": "list",
+                 "tuple": "list"}.get(found.group(1))
+        if other is None:
+            return None  # None, a function...: the explanations of those say it better
         pair = runtime.operands(ctx, ADD, "text", "list" if other == "list" else "number")
         if pair is None:
             return self.match(ctx, variant="plain")
@@ -137,6 +139,10 @@ class AddNumberAndText(Explanation):
             "cannot be used between them. Make both numbers with int(...), or both texts "
             "with str(...)."
         ),
+        "plain": _l(
+            "You are adding a number and a text. If the text comes from input(), turn it into a "
+            "number first: int(input())."
+        ),
     }
 
     def detect(self, ctx):
@@ -149,7 +155,7 @@ class AddNumberAndText(Explanation):
         wanted = ("number", "text") if number_first else ("text", "number")
         pair = runtime.operands(ctx, ARITHMETIC, *wanted)
         if pair is None:
-            return self.match(ctx, number="?", text="?", sign=sign)
+            return self.match(ctx, variant="plain")
         number_node, text_node = pair if number_first else pair[::-1]
         (number, _), (text, text_line) = _where(ctx, number_node), _where(ctx, text_node)
         if text_line is not None:
@@ -178,9 +184,20 @@ class TextWhereNumberNeeded(Explanation):
             "A whole number is needed here, but this is a text. If it comes from input(), use "
             "int(input())."
         ),
+        "list": _l(
+            "range() needs a number, but %(text)s is a list. To go through its items, write "
+            "for x in %(text)s: (or range(len(%(text)s)) for their positions)."
+        ),
     }
 
     def detect(self, ctx):
+        if _type_error(ctx, r"'(?:list|tuple)' object cannot be interpreted as an integer"):
+            for function, args in _call_args(ctx, ("range",)):
+                for arg in args:
+                    if runtime.kind_of(ctx, arg) in ("list", None):
+                        return self.match(ctx, variant="list", function=function,
+                                          text=runtime.text(ctx, arg))
+            return None
         if not _type_error(ctx, r"'str' object cannot be interpreted as an integer|"
                                 r"can't multiply sequence by non-int of type 'str'"):
             return None
@@ -247,7 +264,7 @@ class UnsupportedOperand(Explanation):
             if isinstance(node, ast.Compare):
                 return self.match(ctx, op=op, left=runtime.text(ctx, node.left),
                                   right=runtime.text(ctx, node.comparators[0]))
-        return self.match(ctx, op=op, left="?", right="?")
+        return None
 
 
 @register
@@ -385,7 +402,7 @@ def _index_value(ctx, node: ast.AST):
 class IndexOutOfRange(Explanation):
     kind = "index_error"
     priority = 20
-    secret_params = ("length", "positions", "index")
+    secret_params = ("length", "positions", "index", "last")
     messages = {
         "default": _l(
             "%(name)s has %(length)s items, at positions %(positions)s, but you asked for "
