@@ -185,10 +185,14 @@ def segment(source: str, node: ast.AST) -> str:
     return " ".join(text.split())
 
 
-def on_line(source: str, line: int | None) -> list[ast.AST]:
+def on_line(source: str, line: int | None) -> tuple[ast.AST, ...]:
     """The nodes of the statement at ``line`` (not of its body), outermost first."""
-    if line is None:
-        return []
+    return () if line is None else _on_line(source, line)
+
+
+# Several explanations ask about the same failing line of the same program.
+@functools.lru_cache(maxsize=64)
+def _on_line(source: str, line: int) -> tuple[ast.AST, ...]:
     found: list[ast.AST] = []
     for node in nodes(source):
         if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or line):
@@ -197,7 +201,7 @@ def on_line(source: str, line: int | None) -> list[ast.AST]:
                    and p.lineno <= line <= (p.end_lineno or p.lineno) for p in parts) \
                     or node.lineno == line:
                 found.extend(n for p in parts for n in ast.walk(p))
-    return found
+    return tuple(found)
 
 
 def _own_parts(stmt: ast.stmt) -> list[ast.AST]:
