@@ -19,9 +19,11 @@ SQUARE = "import turtle\nfor _ in range(4):\n    turtle.forward(60)\n    turtle.
 def test_project_runs_a_turtle_drawing_and_saves(live_server, page, tmp_path):
     log_in_child(page, live_server, "Ioana")
     page.goto(f"{live_server.url}/joaca")
-    page.fill("form.new-project input[name=name]", "Pătratul meu")
-    page.locator("form.new-project button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/joaca/\d+$"))
+    # The playground opens ready to type; Save names the program and opens its project.
+    page.fill("#code-form input[name=name]", "Pătratul meu")
+    page.locator(SAVE).click()
+    # The form's #results rides along the redirect: the page opens at its answer.
+    expect(page).to_have_url(re.compile(r"/joaca/\d+(#results)?$"))
     expect(page.locator(".cm-editor")).to_be_visible()
 
     replace_code(page, SQUARE)
