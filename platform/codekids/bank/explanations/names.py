@@ -170,6 +170,12 @@ TYPE_VARIANT = {"str": "text", "list": "list", "dict": "dict", "int": "number",
                 "float": "number", "tuple": "list"}
 
 
+# What other languages (or a guess) call a method Python names otherwise.
+OTHER_LANGUAGES = {("list", "add"): "append", ("list", "push"): "append",
+                   ("str", "toUpperCase"): "upper", ("str", "toLowerCase"): "lower",
+                   ("str", "trim"): "strip"}
+
+
 def _attribute_error(ctx):
     if ctx.error_type != "AttributeError":
         return None
@@ -205,7 +211,8 @@ class AttributeTypo(Explanation):
             return None
         type_name, name = found
         owner = _owner(ctx, name)
-        best = suggestion(name, METHODS.get(type_name, ()))
+        best = OTHER_LANGUAGES.get((type_name, name)) or suggestion(
+            name, METHODS.get(type_name, ()))
         if best:
             return self.match(ctx, variant="suggestion", owner=owner, name=name,
                               suggestion=best)

@@ -52,7 +52,7 @@ class InputNotANumber(Explanation):
             return self._repeated(ctx)
         if not any(_type_error(ctx, p) for p in NUMBER_FROM_INPUT):
             return None
-        found = runtime.from_input(ctx)
+        found = runtime.from_input(ctx, _operands(ctx))
         if found is None:
             return None
         name, origin = found
@@ -74,6 +74,30 @@ class InputNotANumber(Explanation):
                             return self.match(ctx, line=node.lineno, name=side.id,
                                               origin_line=found.line)
         return None
+
+
+def _operands(ctx) -> list[str]:
+    """Names used directly as a number on the failing line: a side of + - * / % or of a
+    comparison whose other side is not a text (or is also a text read with input()), or
+    what range() gets. ``"Age " + len(name)`` uses len's answer, not ``name``."""
+    found: list[str] = []
+
+    def text_read(node) -> bool:
+        return isinstance(node, ast.Name) and runtime.from_input(ctx, [node.id]) is not None
+
+    pairs = [(b.left, b.right) for b in runtime.binops(ctx, ARITHMETIC)]
+    for node in runtime.nodes(ctx):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            pairs.extend(zip(sides, sides[1:], strict=False))
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("range", "chr"):
+            found.extend(a.id for a in node.args if isinstance(a, ast.Name))
+    for left, right in pairs:
+        for side, other in ((left, right), (right, left)):
+            if isinstance(side, ast.Name) and (runtime.kind_of(ctx, other) != "text"
+                                               or text_read(other)):
+                found.append(side.id)
+    return found
 
 
 def _where(ctx, node) -> tuple[str, int | None]:
@@ -280,6 +304,10 @@ class WrongArgumentCount(Explanation):
             "%(name)s() takes %(wanted)s values, def %(name)s(%(params)s), but here it got "
             "%(given)s. Give it one value for each name between the brackets."
         ),
+        "missing": _l(
+            "%(name)s() needs more values between its brackets than it got here: %(missing)s "
+            "is missing. Separate the values with commas."
+        ),
         "builtin": _l(
             "%(name)s() takes at most %(wanted)s values between its brackets, but here it got "
             "%(given)s. Check the commas: to join texts into one, use +."
@@ -287,7 +315,7 @@ class WrongArgumentCount(Explanation):
     }
 
     def detect(self, ctx):
-        found = _type_error(ctx, r"^(\w+)\(\) (?:missing \d+ required|takes \d+ positional"
+        found = _type_error(ctx, r"^(?:\w+\.)?(\w+)\(\) (?:missing \d+ required|takes \d+ positional"
                                  r"|takes from \d+ to \d+|takes no arguments|got an unexpected"
                                  r"|takes exactly one argument)")
         builtin = _type_error(ctx, r"^(\w+) expected at most (\d+) arguments?, got (\d+)")
@@ -310,6 +338,10 @@ class WrongArgumentCount(Explanation):
             return self.match(ctx, variant="counts", name=name, wanted=len(params),
                               params=", ".join(params),
                               given=len(calls[0].args) + len(calls[0].keywords))
+        missing = re.search(r"missing \d+ required (?:positional |keyword-only )?arguments?: "
+                            r"(.+)$", ctx.message)
+        if missing and not defs:
+            return self.match(ctx, variant="missing", name=name, missing=missing.group(1))
         if builtin and not defs:
             groups = [g for g in builtin.groups() if g is not None]
             wanted = "1" if groups[1] == "exactly one" else groups[1]
@@ -463,6 +495,10 @@ class MissingKey(Explanation):
             "The dictionary %(name)s has no key %(key)s. Its keys are: %(keys)s. Check the "
             "spelling (small and capital letters count), or add the key first."
         ),
+        "empty": _l(
+            "The dictionary %(name)s is still empty, so it has no key %(key)s. Give the key a "
+            "value first: %(name)s[%(key)s] = 0."
+        ),
     }
 
     def detect(self, ctx):
@@ -472,7 +508,9 @@ class MissingKey(Explanation):
         for node in _subscripts(ctx):
             info = runtime.value(ctx, node.value.id)
             if info.get("type") == "dict" and isinstance(info.get("keys"), list):
-                keys = ", ".join(str(k) for k in info["keys"][:8]) or "∅"
+                if not info["keys"]:
+                    return self.match(ctx, variant="empty", name=node.value.id, key=key)
+                keys = ", ".join(str(k) for k in info["keys"][:8])
                 return self.match(ctx, variant="keys", name=node.value.id, key=key, keys=keys)
         return self.match(ctx, key=key)
 
@@ -504,6 +542,34 @@ class DivisionByZero(Explanation):
             if not (isinstance(node.right, ast.Constant) and node.right.value != 0):
                 return self.match(ctx, variant="named", divisor=runtime.text(ctx, node.right))
         return self.match(ctx)
+
+
+@register
+class CannotChange(Explanation):
+    """``cuvant[0] = "M"`` on a text, ``t[0] = 5`` on a tuple."""
+
+    kind = "cannot_change"
+    priority = 20
+    messages = {
+        "default": _l(
+            "%(name)s is a text, and a text cannot be changed letter by letter. Build a new "
+            "text instead, for example %(name)s = \"M\" + %(name)s[1:]."
+        ),
+        "tuple": _l(
+            "%(name)s is written with round brackets, so it cannot be changed. Write it with "
+            "square brackets, as a list: [1, 2], and then you can change its items."
+        ),
+    }
+
+    def detect(self, ctx):
+        found = _type_error(ctx, r"^'(str|tuple)' object does not support item assignment")
+        if not found:
+            return None
+        for node in runtime.nodes(ctx):
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+                variant = "tuple" if found.group(1) == "tuple" else "default"
+                return self.match(ctx, variant=variant, name=runtime.text(ctx, node.value))
+        return None
 
 
 @register
