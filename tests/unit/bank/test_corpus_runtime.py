@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from codekids.bank.explanations import Context, detect, explain
 from codekids.bank.models import TestCase
-from tests.unit.bank.corpus import UNCHECKED, Case, check
+from sandbox.result import ErrorInfo
+from tests.unit.bank.corpus import UNCHECKED, Case, check, run_case
 
 DOUBLE = TestCase(1, "function", spec={"function": "dublu", "args": [3], "expected": 6})
 SUM = TestCase(1, "function", spec={"function": "suma", "args": [2, 3], "expected": 5})
@@ -200,3 +202,33 @@ def test_a_beginner_program_gets_its_explanation(sandbox, case):
 def test_the_corpus_is_large_and_its_ids_unique():
     assert len(CASES) >= 45
     assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.cpython_line != UNCHECKED],
+                         ids=lambda c: c.id)
+def test_without_the_values_at_the_line_the_same_mistake_is_named(sandbox, case):
+    """An older sandbox, or values it could not show: the program's own code still says
+    what went wrong (perhaps with fewer details), never another mistake."""
+    result = run_case(case, sandbox)
+    if result.error is not None:
+        result.error = ErrorInfo({k: v for k, v in result.error.items() if k != "values"})
+    found = detect(Context(result, case.source, case.test, case.expected))
+    assert (found.kind, found.line) == (case.kind, case.line), found
+    for locale in ("ro", "en", "hu"):
+        assert explain(result, case.source, locale, test=case.test, expected=case.expected)
+
+
+@pytest.mark.parametrize("source, stdin, secrets", [
+    ("numere = [int(x) for x in input().split()]\nprint(numere[5])\n", "4 8 15\n",
+     ("3", "0, 1, 2")),
+    ("note = {'ana': 9}\nprint(note[input()])\n", "Zamolxe\n", ("Zamolxe",)),
+    ("n = int(input())\n", "3.75\n", ("3.75",)),
+    ("d = {}\nd[input()] += 1\n", "Zamolxe\n", ("Zamolxe",)),
+])
+def test_a_hidden_test_s_data_stays_hidden(sandbox, source, stdin, secrets):
+    result = sandbox.run(source, stdin=stdin)
+    for locale in ("ro", "en", "hu"):
+        shown = explain(result, source, locale)["message"]
+        hidden = explain(result, source, locale, hidden=True)["message"]
+        assert all(secret in shown for secret in secrets), shown
+        assert not any(secret in hidden for secret in secrets), hidden
