@@ -317,6 +317,9 @@
     if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
     try { heading.focus({ preventScroll: true }); } catch (e) { heading.focus(); }
     target.scrollIntoView(true);
+    // The editor scrolls to the line it marked in its next frame: scroll back after it.
+    var later = window.requestAnimationFrame || function (fn) { return window.setTimeout(fn, 16); };
+    later(function () { later(function () { target.scrollIntoView(true); }); });
   }
 
   function showError(results, message) {
@@ -377,8 +380,13 @@
     if (old) { old.parentNode.removeChild(old); }
 
     function place(seg, f) {
-      seg.node.setAttribute("x2", seg.x1 + (seg.x2 - seg.x1) * f);
-      seg.node.setAttribute("y2", seg.y1 + (seg.y2 - seg.y1) * f);
+      if (f >= 1) {  // the server's own numbers, as it drew them
+        seg.node.setAttribute("x2", seg.node.getAttribute("data-x2"));
+        seg.node.setAttribute("y2", seg.node.getAttribute("data-y2"));
+      } else {
+        seg.node.setAttribute("x2", seg.x1 + (seg.x2 - seg.x1) * f);
+        seg.node.setAttribute("y2", seg.y1 + (seg.y2 - seg.y1) * f);
+      }
       seg.node.style.visibility = f > 0 ? "" : "hidden";
     }
     function finishAll() {

@@ -209,3 +209,32 @@ class TestCsrf:
         ok = client.post("/api/v1/exercises/hello/run", json={"source": "print(1)"},
                          headers={"X-CSRFToken": meta})
         assert ok.status_code == 200 and ok.get_json()["stdout"] == "1\n"
+
+
+def test_submit_says_why_the_stars_and_the_childs_new_total(app, world, child_client):
+    wrong = child_client.post("/api/v1/exercises/hello/submit",
+                              json={"source": HELLO_WRONG, "client_key": "why-key-0001"}).get_json()
+    assert wrong["stars_reason"] is None and wrong["total_lines"] is None
+    assert wrong["set_finished"] is False
+    right = child_client.post("/api/v1/exercises/hello/submit",
+                              json={"source": HELLO_RIGHT, "client_key": "why-key-0002"}).get_json()
+    # One failed try before: still 3 stars (at most 2 failed, no hint), in 2 tries.
+    assert right["stars"] == 3
+    assert right["stars_reason"] == {"stars": 3, "code": "no_hints", "hints": 0, "tries": 2,
+                                     "three_stars_tries": 3}
+    assert right["lines_counted"] == 1 and right["total_lines"] == 1
+    hidden = [t for t in wrong["tests"] if t["hidden"]]
+    # A print-only exercise's hidden test speaks of no numbers or inputs it never typed.
+    assert hidden and "numbers" not in hidden[0]["details"]["hint"]
+    assert "not showing you" in hidden[0]["details"]["hint"]
+
+
+def test_a_hidden_test_with_numbers_says_numbers():
+    from codekids.bank.grading import _hidden_hint
+    from codekids.bank.models import TestCase
+
+    assert _hidden_hint(TestCase(1, "io", True, stdin="7\n12\n")) == "hidden_numbers"
+    assert _hidden_hint(TestCase(1, "io", True, stdin="Ana\n")) == "hidden_inputs"
+    assert _hidden_hint(TestCase(1, "function", True, spec={"function": "f", "args": [1]})) == (
+        "hidden_values")
+    assert _hidden_hint(TestCase(1, "io", True)) == "hidden_check"

@@ -325,3 +325,156 @@ def test_a_run_of_print_alone_shows_a_warning_in_romanian(app, world, login_as):
     # A run that works without such a mistake shows no warnings at all.
     clean = _post(client, "run", 'print("Salut")\n').get_data(as_text=True)
     assert 'class="warnings"' not in clean
+
+
+# ---- the fragments the page's script asks for (X-CodeKids-Fragment) ----------------------
+
+FRAGMENT = {"X-CodeKids-Fragment": "1"}
+
+
+def _fragment_post(client, action, source, *, key="frag-key-0001", exercise=HELLO, headers=None):
+    return client.post(f"/exercitii/{exercise}", headers=headers or FRAGMENT, data={
+        "action": action, "source": source, "stdin": "", "client_key": key})
+
+
+def _results_section(html: str) -> str:
+    start = html.index('<section id="results"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_fragment_submit_answers_the_results_the_full_page_shows(app, world, login_as):
+    client = login_as(world.children[0])
+    frag = _fragment_post(client, "submit", HELLO_WRONG, key="frag-wrong-001")
+    html = frag.get_data(as_text=True)
+    assert frag.status_code == 200 and frag.headers["X-CodeKids-Fragment"] == "1"
+    assert "X-CodeKids-Fragment" in frag.headers["Vary"]
+    assert "<html" not in html and "<form" not in html and 'id="code"' not in html
+    assert 'id="results"' in html and 'id="turtle"' in html and 'id="hints"' in html
+    assert "0 of 2 tests passed" in html and "Bun<mark>ă</mark> ziua!" in html
+    # The same program by the plain form: the same results section, word for word.
+    full = _post(login_as(world.children[1]), "submit", HELLO_WRONG, key="full-wrong-001")
+    assert "X-CodeKids-Fragment" not in full.headers
+    assert _results_section(full.get_data(as_text=True)) == _results_section(html)
+    assert _count(app, Submission, kind="submit") == 2
+
+
+def test_a_fragment_solve_says_why_three_stars_and_the_lines_earned(app, world, login_as):
+    client = login_as(world.children[0])
+    html = _fragment_post(client, "submit", HELLO_RIGHT).get_data(as_text=True)
+    assert "Well done! Every test passed." in html
+    assert "3 stars: no hints, right the first time!" in html
+    assert "+1 line of code for you!" in html and "Now you have 1 line of code in all." in html
+    assert html.index("Well done!") < html.index("<table")  # the verdict before the table
+    assert "/exercitii/two-lines" in html  # the next exercise, as a big button
+    assert 'id="next-link"' not in html  # …so the page's small link goes
+
+
+def test_stars_after_a_hint_say_so_and_how_three_are_earned(app, world, login_as):
+    client = login_as(world.children[0])
+    _fragment_post(client, "hint", HELLO_WRONG)
+    html = _fragment_post(client, "submit", HELLO_RIGHT).get_data(as_text=True)
+    assert "2 stars: you used 1 hint." in html
+    assert "3 stars go to a program solved without hints in at most 3 tries." in html
+    again = _fragment_post(client, "submit", HELLO_RIGHT + "\n", key="frag-key-0002")
+    assert "You earned these stars the first time you solved this exercise." in again.get_data(
+        as_text=True)
+
+
+def test_a_fragment_hint_is_the_hint_list_rendered_from_markdown(app, world, login_as):
+    client = login_as(world.children[0])
+    html = _fragment_post(client, "hint", HELLO_WRONG).get_data(as_text=True)
+    new = re.search(r'<li data-level="1" class="new" tabindex="-1">(.*?)</li>', html, re.S)
+    assert new is not None
+    assert "<code>Bună!</code>" in new.group(1) and "`" not in new.group(1)
+    assert 'id="hint-button"' in html and "Show a hint (2 left)" in html
+    _fragment_post(client, "hint", HELLO_WRONG)
+    last = _fragment_post(client, "hint", HELLO_WRONG).get_data(as_text=True)
+    assert 'id="hint-button"' not in last  # every hint shown: the button goes
+
+
+def test_a_fragment_run_carries_the_error_line_and_the_turtle_svg(app, world, login_as):
+    client = login_as(world.children[0])
+    html = _fragment_post(client, "run", "print(1)\nprint(nume)\n").get_data(as_text=True)
+    assert re.search(r'<section id="results"[^>]*data-error-line="2"', html)
+    drawn = _fragment_post(client, "run", TURTLE_SQUARE, exercise="turtle-square").get_data(
+        as_text=True)
+    turtle = drawn[drawn.index('id="turtle"'):]
+    assert "<svg" in turtle and turtle.count("<line ") == 4 and "draw-again" in turtle
+
+
+def test_a_refused_fragment_post_shows_the_reason_in_the_results(app, world, login_as):
+    client = login_as(world.children[0])
+    resp = _fragment_post(client, "submit", "   \n")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and resp.headers["X-CodeKids-Fragment"] == "1"
+    assert 'data-error-code="empty_source"' in _results_section(html)
+
+
+def test_a_project_run_answers_a_fragment_too(app, world, login_as):
+    client = login_as(world.children[0])
+    created = client.post("/joaca", data={"name": "Al meu", "action": "save", "source": ""})
+    project_url = created.headers["Location"]
+    resp = client.post(project_url, headers=FRAGMENT, data={"action": "run", "source": "print(7)"})
+    html = resp.get_data(as_text=True)
+    assert resp.headers["X-CodeKids-Fragment"] == "1" and "<form" not in html
+    assert '<pre class="output ws">7\n</pre>' in html
+
+
+def test_finishing_a_set_is_celebrated_once(app, world, login_as):
+    from codekids.learning.models import Progress as P
+
+    first = app.extensions["codekids_bank"].get_set("first-steps")
+    client = login_as(world.children[0])
+    with app.app_context():
+        for ex in first.exercises[:-1]:
+            db.session.add(P(child_id=world.children[0], exercise_id=ex.id, attempts=1,
+                             failed_streak=0, solved=True, stars=3, hints_used=0))
+        db.session.commit()
+    last = first.exercises[-1]
+    html = _fragment_post(client, "submit", last.solution, exercise=last.id).get_data(
+        as_text=True)
+    assert 'class="celebration"' in html and "You finished the whole set" in html
+    again = _fragment_post(client, "submit", last.solution + "\n", exercise=last.id,
+                           key="frag-key-0002").get_data(as_text=True)
+    assert 'class="celebration"' not in again
+
+
+def test_a_fragment_is_for_children_only(app, world, client, auth):
+    auth.staff(world.librarian)
+    resp = _fragment_post(client, "submit", HELLO_RIGHT)
+    assert resp.headers.get("X-CodeKids-Fragment") is None
+    assert resp.status_code in (302, 303, 403)
+    assert _count(app, Submission) == 0
+    auth.logout()
+    anonymous = _fragment_post(client, "run", "print(1)")
+    assert anonymous.headers.get("X-CodeKids-Fragment") is None
+    assert anonymous.status_code in (302, 303, 401, 403)
+
+
+class TestFragmentCsrf:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "WTF_CSRF_ENABLED": True}
+
+    def test_a_fragment_post_needs_the_csrf_token(self, app, world, login_as):
+        client = login_as(world.children[0])
+        page = client.get("/exercitii/hello").get_data(as_text=True)
+        token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        refused = _fragment_post(client, "submit", HELLO_RIGHT)
+        assert refused.status_code == 400
+        assert refused.headers.get("X-CodeKids-Fragment") is None
+        assert _count(app, Submission) == 0
+        ok = _fragment_post(client, "submit", HELLO_RIGHT,
+                            headers={**FRAGMENT, "X-CSRFToken": token})
+        assert ok.status_code == 200 and "Well done!" in ok.get_data(as_text=True)
+        assert _count(app, Submission) == 1
+
+
+def test_the_whitespace_legend_only_where_a_difference_is_about_spaces(app, world, login_as):
+    client = login_as(world.children[0])
+    legend = "↵ is where a line ends"
+    letters = _fragment_post(client, "submit", HELLO_WRONG).get_data(as_text=True)
+    assert "First difference" in letters and legend not in letters
+    spaces = _fragment_post(client, "submit", 'print("Bună  ziua!")\n',
+                            key="frag-key-0002").get_data(as_text=True)
+    assert "First difference: line 1, column 6." in spaces and legend in spaces
