@@ -267,13 +267,14 @@ def _literal(node: ast.AST) -> bool:
 
 @register
 class IsWithLiteral(Advice):
-    """``x is 5``, ``nume is not "Ana"``: ``is`` asks about the very same object."""
+    """``x is 5``, ``nume is not "Ana"``: ``is`` asks whether two are one and the same thing in memory,
+    which a beginner never means (and which CPython answers differently for 5 and 500)."""
 
     kind = "is_literal"
     messages = {
         "default": _l(
-            "%(code)s uses %(op)s, which asks whether two things are the very same object. "
-            "To compare values, use %(better)s: %(fixed)s"
+            "%(code)s uses %(op)s, which does not compare values the way you think: it can "
+            "say no even when they are equal. To compare values, use %(better)s: %(fixed)s"
         ),
     }
 

@@ -29,7 +29,7 @@ UNCHECKED = "not checked"  # a program CPython would run forever, or a wrong ans
 # Words of Python's own jargon that a child's explanation must not use (any language).
 JARGON = ("NoneType", "Traceback", "traceback", "SyntaxError", "TypeError", "NameError",
           "ValueError", "IndexError", "KeyError", "iterable", "subscriptable", "instance",
-          "apelat", "de tip list", "de tip str", "de tip int", "obiect", "object")
+          "apelat", "de tip list", "de tip str", "de tip int", "obiect", "object", "objektum")
 FALLBACK_KINDS = ("other_error", "syntax_error")
 FALLBACK_WORDS = 25
 MAX_WORDS = 50

@@ -22,6 +22,8 @@ ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Po
 NUMBER_FROM_INPUT = (
     r"can only concatenate str \(not \"(?:int|float)\"\) to str",
     r"unsupported operand type\(s\) for .+: '(?:str' and '(?:int|float)|(?:int|float)' and 'str)'",
+    # Two texts read with input() and subtracted or divided: a + b would join them.
+    r"unsupported operand type\(s\) for [^+:]+: 'str' and 'str'",
     r"'str' object cannot be interpreted as an integer",
     r"not supported between instances of '(?:str' and '(?:int|float)|(?:int|float)' and 'str)'",
     r"not all arguments converted during string formatting",
