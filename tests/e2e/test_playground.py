@@ -41,3 +41,18 @@ def test_project_runs_a_turtle_drawing_and_saves(live_server, page, tmp_path):
     page.reload()
     expect(page.locator(".cm-content")).to_contain_text("turtle.forward(60)")
     expect(page.locator("#code-form input[name=name]")).to_have_value("Pătrat albastru")
+
+
+def test_the_new_playground_runs_in_place_from_the_servers_fragment(live_server, page):
+    log_in_child(page, live_server, "Mihai")
+    page.goto(f"{live_server.url}/joaca")
+    expect(page.locator(".cm-editor")).to_be_visible()
+    replace_code(page, 'print("salut")\nprint(nume)\n')
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.locator(RUN).click()
+    assert answer.value.headers.get("x-codekids-fragment") == "1"
+    results = page.locator("#results")
+    expect(results.locator("pre.output")).to_have_text("salut\n")
+    expect(results.locator(".explanation")).to_be_visible()
+    expect(page.locator(".cm-editor .cm-ck-error-line")).to_contain_text("print(nume)")
+    expect(page).to_have_url(re.compile(r"/joaca$"))  # no page load: the answer came in place
