@@ -309,17 +309,38 @@
     return line > 0 ? line : null;
   }
 
-  /* The answer in view: its top at the top of the window, its heading focused (for the
-     keyboard and screen readers), whatever the screen's size or zoom. */
+  /* The answer in view, its heading focused (for the keyboard and screen readers),
+     whatever the screen's size or zoom. The page moves only as far as it must: the
+     verdict and the first thing to read (everything before the table of tests) end at
+     the bottom of the window, so as much of the child's program as fits stays in view
+     above them; an answer taller than the window starts at its top. */
+  function answerEnd(target) {
+    var table = target.querySelector("table");
+    var before = table ? table.previousElementSibling : null;
+    return before && before.getBoundingClientRect ? before : target;
+  }
+
+  function placeAnswer(target) {
+    var room = window.innerHeight || document.documentElement.clientHeight;
+    var margin = 12;
+    var top = target.getBoundingClientRect().top;
+    var bottom = answerEnd(target).getBoundingClientRect().bottom;
+    if (top < 0 || bottom - top + 2 * margin > room) {
+      target.scrollIntoView(true);
+    } else if (bottom + margin > room) {
+      window.scrollBy(0, bottom + margin - room);
+    }
+  }
+
   function showAnswer(target) {
     if (!target) { return; }
     var heading = target.querySelector("h2[tabindex], li.new[tabindex]") || target;
     if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
     try { heading.focus({ preventScroll: true }); } catch (e) { heading.focus(); }
-    target.scrollIntoView(true);
-    // The editor scrolls to the line it marked in its next frame: scroll back after it.
+    placeAnswer(target);
+    // The editor scrolls to the line it marked in its next frame: place the answer again after it.
     var later = window.requestAnimationFrame || function (fn) { return window.setTimeout(fn, 16); };
-    later(function () { later(function () { target.scrollIntoView(true); }); });
+    later(function () { later(function () { placeAnswer(target); }); });
   }
 
   function showError(results, message) {
