@@ -3,6 +3,7 @@ gives the starter back and "Bring back" the passing program, which is never lost
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from codekids import db
@@ -83,6 +84,8 @@ def test_the_reopened_page_shows_the_passing_program_and_a_way_to_start_again(
     assert "# gata" in html
     assert 'name="action" value="restart"' in html
     assert "Your program that passed stays saved." in html
+    # Its post reopens the page at the program, not at an empty results area (#results).
+    assert re.search(r'value="restart" [^>]*formaction="/exercitii/[^"#]+#code-form"', html)
 
 
 def test_restart_and_bring_back_through_the_form(app, world, child_client):
