@@ -173,16 +173,18 @@ def drawn_segments(turtle: list[dict] | None) -> list[dict] | None:
     return turtle[:MAX_DRAWN_SEGMENTS]
 
 
-def run_answer(result, source: str, locale: str, *, function_tests: bool = False) -> dict:
+def run_answer(result, source: str, locale: str, *, function_tests: bool = False,
+               stdin: str | None = None) -> dict:
     """What a run shows the child: output, drawing, the friendly explanation, and
     gentle warnings (never graded) for a program that ran but surely does not do
-    what was meant. ``function_tests``: the exercise's tests call its functions."""
+    what was meant. ``function_tests``: the exercise's tests call its functions;
+    ``stdin``: what the page's input box held (None where the page has no box)."""
     from codekids.bank.advice import advice_for
 
     explanation = None
     warnings = []
     if not result.ok:
-        explanation = explanations.explain(result, source, locale)
+        explanation = explanations.explain(result, source, locale, stdin=stdin)
     else:
         warnings = advice_for(source, locale, function_tests=function_tests)
     error_line = (explanation or {}).get("line") or (result.error or {}).get("line")
@@ -205,7 +207,9 @@ def run_exercise(child, exercise: Exercise, source: str, stdin: str, locale: str
     stdin = clean_stdin(stdin)
     result = _sandbox(sandbox).run(source, stdin=stdin)
     function_tests = any(t.kind == "function" for t in exercise.tests)
-    answer = run_answer(result, source, locale, function_tests=function_tests)
+    # The page shows the input box only on exercises that read input (Exercise.reads_input).
+    answer = run_answer(result, source, locale, function_tests=function_tests,
+                        stdin=stdin if exercise.reads_input else None)
     db.session.add(Submission(
         child_id=child.id, club_id=child.club_id, kind=RUN, exercise_id=exercise.id,
         source=source, status=result.status, solved=False,
@@ -223,7 +227,7 @@ def run_playground(child, source: str, stdin: str, locale: str, *, project_id: i
     stdin = clean_stdin(stdin)
     project = get_project(child, project_id) if project_id is not None else None
     result = _sandbox(sandbox).run(source, stdin=stdin)
-    answer = run_answer(result, source, locale)
+    answer = run_answer(result, source, locale, stdin=stdin)
     submission = Submission(
         child_id=child.id, club_id=child.club_id, kind=PLAYGROUND,
         project_id=project.id if project else None, source=source, status=result.status,

@@ -239,3 +239,15 @@ def test_data_in_an_explanation_is_hidden_for_a_hidden_test(sandbox):
     hidden = explain(result, program, "en", hidden=True)
     assert "cheie-secreta" in shown["message"]
     assert "cheie-secreta" not in hidden["message"] and "…" in hidden["message"]
+
+
+def test_nothing_to_read_in_a_free_run_speaks_of_the_input_box(sandbox):
+    program = "a = input()\nb = input()\n"
+    empty = explain(run(sandbox, program, ""), program, "en", stdin="")
+    assert (empty["kind"], empty["line"]) == ("too_many_inputs", 1) and "empty" in empty["message"]
+    short = explain(run(sandbox, program, "1\n"), program, "ro", stdin="1\n")
+    assert short["line"] == 2 and "căsuța" in short["message"]
+    # Graded (a test's input) or a page without the box: the plain message, no box mentioned.
+    graded = explain(run(sandbox, program, "1\n"), program, "en", test=IO_TEST)
+    assert "box" not in graded["message"] and "input() on line 2" in graded["message"]
+    assert "box" not in explain(run(sandbox, program, ""), program, "en")["message"]

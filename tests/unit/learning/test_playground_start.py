@@ -86,3 +86,14 @@ def test_the_pages_script_gets_only_the_answer(child_client):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "<html" not in html and 'id="results"' in html and "5" in html
+
+
+def test_a_run_with_the_answers_box_empty_says_so(child_client):
+    program = "nume = input()\nvarsta = input()\nprint(nume, varsta)\n"
+    empty = child_client.post("/joaca", data={"action": "run", "source": program, "stdin": "",
+                                              "name": ""}).get_data(as_text=True)
+    assert "the box under the program, for the answers it reads, is empty" in empty
+    short = child_client.post("/joaca", data={"action": "run", "source": program,
+                                              "stdin": "Ioana", "name": ""}).get_data(as_text=True)
+    assert "more answers than there are lines in the box under it" in short
+    assert "input() on line 2" in short

@@ -25,6 +25,9 @@ class Context:
     source: str
     test: Any = None  # codekids.bank.models.TestCase, when grading
     expected: Any = None  # expected stdout (io) or value (function)
+    # What a free Run read: the child's own input box (None when graded, or when the page
+    # has no input box), so "nothing to read" can say that the box is empty.
+    stdin: str | None = None
 
     @property
     def error(self) -> dict:
@@ -124,8 +127,8 @@ def render(found: Match, locale: str, *, hidden: bool = False) -> dict:
 
 
 def explain(result, source: str, locale: str, *, test=None, expected=None,
-            hidden: bool = False) -> dict | None:
-    found = detect(Context(result, source, test, expected))
+            hidden: bool = False, stdin: str | None = None) -> dict | None:
+    found = detect(Context(result, source, test, expected, stdin))
     return render(found, locale, hidden=hidden) if found else None
 
 

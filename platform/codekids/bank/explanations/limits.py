@@ -93,10 +93,28 @@ class OutputLimit(Explanation):
 class TooManyInputs(Explanation):
     kind = "too_many_inputs"
     priority = 20
-    messages = {"default": _l(
-        "input() on line %(at)s found nothing left to read: the program asks for more lines "
-        "than it gets. Check how many times input() runs."
-    )}
+    messages = {
+        "default": _l(
+            "input() on line %(at)s found nothing left to read: the program asks for more "
+            "lines than it gets. Check how many times input() runs."
+        ),
+        # A free Run reads the box under the program: the commonest case is that it is empty.
+        "empty_box": _l(
+            "input() on line %(at)s has nothing to read: the box under the program, for the "
+            "answers it reads, is empty. Write there what the program should read, one answer "
+            "per line."
+        ),
+        "short_box": _l(
+            "input() on line %(at)s found nothing left to read: the program asks for more "
+            "answers than there are lines in the box under it. Add the missing answer there, "
+            "one per line."
+        ),
+    }
 
     def detect(self, ctx):
-        return self.match(ctx, at=ctx.line) if ctx.error_type == "EOFError" else None
+        if ctx.error_type != "EOFError":
+            return None
+        if ctx.test is None and ctx.stdin is not None:
+            variant = "short_box" if ctx.stdin.strip() else "empty_box"
+            return self.match(ctx, at=ctx.line, variant=variant)
+        return self.match(ctx, at=ctx.line)
