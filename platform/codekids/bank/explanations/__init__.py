@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 from codekids.bank.texts import _l, translate
 
+SYNTAX_TYPES = ("SyntaxError", "IndentationError", "TabError")
+
 
 @dataclass
 class Context:
@@ -36,6 +38,21 @@ class Context:
     @property
     def error_type(self) -> str:
         return self.error.get("type") or ""
+
+    @property
+    def is_syntax_error(self) -> bool:
+        return self.error_type in SYNTAX_TYPES
+
+    @property
+    def syntax(self):
+        """CPython's own error for a program it cannot read, with all its positions (the
+        sandbox sends only the line and column); None for any other run."""
+        if not self.is_syntax_error:
+            return None
+        from codekids.bank.explanations import source
+
+        facts = source.syntax_error(self.source)
+        return facts if facts is not None and facts.lineno else None
 
     @property
     def message(self) -> str:

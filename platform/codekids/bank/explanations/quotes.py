@@ -14,7 +14,6 @@ import tokenize
 from codekids.bank.explanations import Explanation, register, source
 from codekids.bank.explanations.spelling import (
     BUILTINS,
-    SYNTAX_TYPES,
     closest,
     misspelt_builtin,
 )
@@ -46,10 +45,8 @@ class TypographicQuote(Explanation):
     )}
 
     def detect(self, ctx):
-        if ctx.error_type not in SYNTAX_TYPES:
-            return None
-        facts = source.syntax_error(ctx.source)
-        if facts is None or not facts.lineno:
+        facts = ctx.syntax
+        if facts is None:
             return None
         found = re.match(r"invalid character '(.)'", facts.msg)
         char = found.group(1) if found else None
@@ -135,7 +132,7 @@ class TextWithoutQuotes(Explanation):
     )}
 
     def detect(self, ctx):
-        if ctx.error_type in SYNTAX_TYPES:
+        if ctx.is_syntax_error:
             return self._syntax(ctx)
         if ctx.error_type == "NameError":
             return self._name(ctx)
@@ -151,8 +148,8 @@ class TextWithoutQuotes(Explanation):
         return self.match(ctx, line=lineno, word=word, fixed=source.excerpt(fixed, 50))
 
     def _syntax(self, ctx):
-        facts = source.syntax_error(ctx.source)
-        if facts is None or facts.type != "SyntaxError" or not facts.lineno:
+        facts = ctx.syntax
+        if facts is None or facts.type != "SyntaxError":
             return None
         if not facts.msg.startswith("invalid syntax"):
             return None

@@ -26,7 +26,6 @@ BUILTINS = (
 KNOWN = {"lenght": "len", "length": "len", "lengh": "len", "lenth": "len",
          "imput": "input", "inpt": "input", "prnt": "print"}
 KEYWORDS = [k for k in keyword.kwlist if k not in ("True", "False", "None")]
-SYNTAX_TYPES = ("SyntaxError", "IndentationError", "TabError")
 
 
 def distance(a: str, b: str) -> int:
@@ -154,10 +153,8 @@ class MisspeltKeyword(Explanation):
     )}
 
     def detect(self, ctx):
-        if ctx.error_type not in SYNTAX_TYPES:
-            return None
-        facts = source.syntax_error(ctx.source)
-        if facts is None or facts.lineno is None or facts.type != "SyntaxError":
+        facts = ctx.syntax
+        if facts is None or facts.type != "SyntaxError":
             return None
         lineno = facts.lineno
         toks = source.line_tokens(ctx.source, lineno)

@@ -12,25 +12,12 @@ import re
 import tokenize
 
 from codekids.bank.explanations import Explanation, register, source
-from codekids.bank.explanations.spelling import SYNTAX_TYPES
 from codekids.bank.texts import _l
 
 WORDS = (tokenize.NAME, tokenize.NUMBER, tokenize.STRING)
 # Signs from other keyboards and what Python writes instead.
 SIGNS = {"×": "*", "÷": "/", "–": "-", "—": "-", "−": "-", "≤": "<=", "≥": ">=", "≠": "!=",
          "\u00a0": " ", "·": "*"}
-
-
-def _syntax(ctx) -> bool:
-    return ctx.error_type in SYNTAX_TYPES
-
-
-def _facts(ctx):
-    """CPython's error with all its positions, or None when this is not one."""
-    if not _syntax(ctx):
-        return None
-    facts = source.syntax_error(ctx.source)
-    return facts if facts is not None and facts.lineno else None
 
 
 def _line(ctx, lineno):
@@ -60,7 +47,7 @@ class UnclosedBracketEarlier(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         problem = source.bracket_problem(ctx.source) if facts else None
         if not problem or problem[0] != "unclosed" or facts.msg.startswith(
                 ("unterminated", "invalid character", "invalid non-printable")):
@@ -89,7 +76,7 @@ class MismatchedBracket(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts:
             return None
         found = re.match(r"(?:closing parenthesis|unmatched) '([)\]}])'", facts.msg)
@@ -113,7 +100,7 @@ class UnknownSign(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         found = re.match(r"invalid (?:non-printable )?character '?(.)", facts.msg) if facts else None
         if not found:
             return None
@@ -136,7 +123,7 @@ class TabsAndSpaces(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts:
             return None
         if facts.type == "TabError" or (
@@ -161,7 +148,7 @@ class IndentationExpected(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("expected an indented"):
             return None
         found = re.search(r"on line (\d+)", facts.msg)
@@ -182,7 +169,7 @@ class IndentationUnexpected(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if facts and facts.msg.startswith("unexpected indent"):
             return self.match(ctx, line=facts.lineno, code=_line(ctx, facts.lineno))
         return None
@@ -198,7 +185,7 @@ class IndentationMismatch(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if facts and "unindent does not match" in facts.msg:
             return self.match(ctx, line=facts.lineno, code=_line(ctx, facts.lineno))
         return None
@@ -214,7 +201,7 @@ class ElseWithCondition(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or facts.msg != "expected ':'":
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -238,7 +225,7 @@ class ElseWithoutIf(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("invalid syntax"):
             return None
         first = _first(source.line_tokens(ctx.source, facts.lineno))
@@ -266,7 +253,7 @@ class MissingColon(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("expected ':'"):
             return None
         first = _first(source.line_tokens(ctx.source, facts.lineno))
@@ -286,7 +273,7 @@ class DefWithoutBrackets(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or facts.msg != "expected '('":
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -307,7 +294,7 @@ class CallWithoutBrackets(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("invalid syntax") or not facts.offset:
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -360,7 +347,7 @@ class AssignInCondition(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or "Maybe you meant '=='" not in facts.msg:
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -395,7 +382,7 @@ class AssignToExpression(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("cannot assign to"):
             return None
         text = ctx.line_text(facts.lineno)
@@ -422,7 +409,7 @@ class KeywordAsName(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith(("invalid syntax", "cannot assign to")):
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -442,7 +429,7 @@ class PlusPlus(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("invalid syntax"):
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -465,7 +452,7 @@ class MissingComma(Explanation):
     )}
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or "Perhaps you forgot a comma" not in facts.msg:
             return None
         toks = source.line_tokens(ctx.source, facts.lineno)
@@ -517,7 +504,7 @@ class UnterminatedString(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith(("unterminated string",
                                                   "unterminated triple-quoted")):
             return None
@@ -541,7 +528,7 @@ class PrintWithoutBrackets(Explanation):
     }
 
     def detect(self, ctx):
-        facts = _facts(ctx)
+        facts = ctx.syntax
         if not facts or not facts.msg.startswith("Missing parentheses in call to 'print'"):
             return None
         text = ctx.line_text(facts.lineno).strip()
@@ -563,9 +550,9 @@ class SyntaxErrorGeneral(Explanation):
     }
 
     def detect(self, ctx):
-        if not _syntax(ctx):
+        if not ctx.is_syntax_error:
             return None
-        facts = source.syntax_error(ctx.source)
+        facts = ctx.syntax
         lineno = facts.lineno if facts and facts.lineno else ctx.line
         text = ctx.line_text(lineno)
         if not text.strip():
