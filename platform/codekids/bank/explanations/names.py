@@ -15,11 +15,6 @@ BEGINNER_BUILTINS = (
     "print input int float str bool len range list dict set tuple abs min max sum round "
     "sorted reversed enumerate zip ord chr any all map filter isinstance type True False None"
 ).split()
-# The two a child types most; a slip in these gets its own, gentler message.
-FIRST_WORDS = ("print", "input")
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-KEYWORDS = set("if elif else for while def return in and or not import from as pass break "
-               "continue True False None".split())
 
 
 def _quoted(message: str) -> str | None:
@@ -29,12 +24,7 @@ def _quoted(message: str) -> str | None:
 
 # A wrong submission is explained once per failing test, by two explanations each,
 # always with the same source and the same unknown name: difflib's comparisons were a
-# sixth of a wrong Submit's CPU. Both functions are pure, so their answers are kept.
-
-
-@functools.lru_cache(maxsize=64)
-def program_names(source: str) -> frozenset[str]:
-    return frozenset(n for n in IDENTIFIER.findall(source) if n not in KEYWORDS)
+# sixth of a wrong Submit's CPU. The search is pure, so its answers are kept.
 
 
 def suggestion(name: str, candidates) -> str | None:
@@ -125,10 +115,9 @@ class NameErrorExplained(Explanation):
         name = _unknown_name(ctx)
         if not name:
             return None
-        # Only names of the code itself: a word inside a text is no name to suggest.
-        words = source.code_names(ctx.source) if source.tree(ctx.source) else \
-            program_names(ctx.source)
-        best = suggestion(name, set(words) | set(BEGINNER_BUILTINS))
+        # Only names of the code itself (from its syntax tree: a NameError means the program
+        # parsed): a word inside a text is no name to suggest.
+        best = suggestion(name, source.code_names(ctx.source) | set(BEGINNER_BUILTINS))
         if best:
             return self.match(ctx, variant="suggestion", name=name, suggestion=best)
         return self.match(ctx, name=name)
