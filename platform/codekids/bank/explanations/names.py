@@ -165,11 +165,15 @@ OTHER_LANGUAGES = {("list", "add"): "append", ("list", "push"): "append",
                    ("str", "trim"): "strip"}
 
 
-def _attribute_error(ctx):
+def _attribute_error(ctx) -> tuple[str, str, str] | None:
+    """``(type name, attribute, how the child wrote its owner)`` of an AttributeError."""
     if ctx.error_type != "AttributeError":
         return None
     found = re.match(r"'(\w+)' object has no attribute '(\w+)'", ctx.message)
-    return found.groups() if found else None
+    if not found:
+        return None
+    type_name, name = found.groups()
+    return type_name, name, _owner(ctx, name)
 
 
 def _owner(ctx, attribute: str) -> str:
@@ -198,8 +202,7 @@ class AttributeTypo(Explanation):
         found = _attribute_error(ctx)
         if not found:
             return None
-        type_name, name = found
-        owner = _owner(ctx, name)
+        type_name, name, owner = found
         best = OTHER_LANGUAGES.get((type_name, name)) or suggestion(
             name, METHODS.get(type_name, ()))
         if best:
@@ -241,8 +244,7 @@ class MethodOfAnotherKind(Explanation):
         found = _attribute_error(ctx)
         if not found:
             return None
-        type_name, name = found
-        owner = _owner(ctx, name)
+        type_name, name, owner = found
         if type_name == "str" and name in LIST_METHODS | DICT_METHODS:
             return self.match(ctx, variant="sort_text" if name == "sort" else "default",
                               owner=owner, name=name)
