@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 
+from . import bounds
 from .result import ErrorInfo, Limits, RunResult
 
 HEADER = struct.Struct("!I")
@@ -184,8 +185,24 @@ class Sandbox:
         head = exact(4)
         if head is None:
             return None
-        body = exact(HEADER.unpack(head)[0])
-        return None if body is None else json.loads(body)
+        (n,) = HEADER.unpack(head)
+        if n > bounds.ANSWER_FRAME_BYTES:
+            # Never from a working server (it bounds every answer): the
+            # reader treats it as the server broken, and reads no further.
+            raise ValueError(f"an answer of {n} bytes from the sandbox")
+        body = exact(n)
+        if body is None:
+            return None
+        # Standard JSON only reaches the caller: a NaN or infinity that got
+        # this far reads as its documented string (bounds.py).
+        message = json.loads(body, parse_constant=bounds.CONSTANT_TEXT.get)
+        results = message.get("results") if isinstance(message, dict) else None
+        for result in results if isinstance(results, list) else [message]:
+            stdout = result.get("stdout") if isinstance(result, dict) else None
+            if isinstance(stdout, str) and len(stdout) > bounds.MAX_OUTPUT_BYTES:
+                result["stdout"] = stdout[: bounds.MAX_OUTPUT_BYTES]
+                result["stdout_truncated"] = True
+        return message
 
     def _reader(self, proc, generation) -> None:
         fd = proc.stdout.fileno()

@@ -59,11 +59,11 @@ import termios
 import time
 from collections import OrderedDict, deque
 
-from . import line_values, policy, runtime, walls
+from . import bounds, policy, runtime, walls
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 8 * 1024 * 1024
-MAX_RESULT_FRAME = 16 * 1024 * 1024
+MAX_RESULT_FRAME = bounds.RESULT_FRAME_BYTES
 CODE_CACHE_ENTRIES = 512
 COMPILE_FAILURE_ENTRIES = 256
 CHILD_JOB, CHILD_STDOUT, CHILD_RESULTS = 0, 1, 3
@@ -93,15 +93,6 @@ def _unread(fd) -> int:
 def _failure_key(req) -> tuple:
     # The source limit is part of it: "too large" depends on it, a syntax error does not.
     return req["source"], int(req["limits"]["source_bytes"])
-
-
-def _checked_error(error):
-    """A child's ``error`` with its ``values`` block checked again here: the
-    child could have been made to write anything (line_values.check_values)."""
-    if isinstance(error, dict) and "values" in error:
-        error = dict(error)
-        error["values"] = line_values.check_values(error["values"])
-    return error
 
 
 def _write_all(fd, data):
@@ -418,7 +409,7 @@ class Server:
 
     # -- wire ----------------------------------------------------------------
     def send(self, message: dict):
-        data = json.dumps(message).encode()
+        data = bounds.answer_bytes(message)  # standard JSON, bounded in bytes
         _write_all(self.ctl_out, HEADER.pack(len(data)) + data)
 
     def serve(self):
@@ -913,22 +904,14 @@ class Server:
                 "column": None,
                 "message": "the program printed more than the output limit",
             }
-        elif isinstance(verdict, dict) and verdict.get("status") in (
-            "ok",
-            "error",
-            "refused",
-            "timeout",
-            "memory",
-            "output_limit",
-        ):
-            result["cpu_ms"] = float(verdict.get("cpu_ms") or 0.0)
-            result.update(
-                status=verdict["status"],
-                error=_checked_error(verdict.get("error")),
-                value=verdict.get("value"),
-                turtle=verdict.get("turtle"),
-                stdout_truncated=bool(verdict.get("stdout_truncated")) or truncated,
-            )
+        elif isinstance(verdict, dict) and verdict.get("status") in bounds.STATUSES:
+            cpu = verdict.get("cpu_ms")
+            ok_cpu = type(cpu) in (int, float) and 0 <= cpu < 1e9  # NaN fails too
+            result["cpu_ms"] = float(cpu) if ok_cpu else 0.0
+            # Checked again here: the child could have been made to write anything.
+            checked = bounds.check_verdict(verdict, limits.get("max_turtle_segments", 0))
+            checked["stdout_truncated"] = checked["stdout_truncated"] or truncated
+            result.update(checked)
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit * 1000 * 0.95:
