@@ -343,3 +343,36 @@ def test_the_servers_answer_is_bounded_and_standard():
     parsed = _strict(data)
     assert parsed["results"][-1]["value"] == "nan"
     assert any(r["status"] == "output_limit" for r in parsed["results"])
+
+
+# -- the code cache ------------------------------------------------------------------------------
+
+
+def _cache_filler(variant: int) -> str:
+    """A small source that compiles to ~5 MB of constants (folded by the compiler)."""
+    words = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"]
+    items = ",".join(f"'{w}'*2000" for w in words)
+    return f"# variant {variant}\nt = ({items})\nprint(len(t))\n"
+
+
+def test_cache_filling_programs_never_make_another_runs_list_fail(sandbox):
+    from sandbox import Sandbox
+
+    limits = Limits(memory_mb=160)
+    with Sandbox(limits=limits, pool_size=1) as sb:
+        for variant in range(24):  # ~120 MB of compiled code asked to be kept
+            r = sb.run(_cache_filler(variant))
+            assert r.status == "ok", r
+        r = sb.run("x = [0] * 5_000_000\nprint(len(x))\n")  # a 40 MB list
+        assert r.status == "ok", r
+        assert r.stdout == "5000000\n"
+
+
+def test_a_compile_refused_under_a_small_memory_limit_is_not_the_answer_under_a_larger(sandbox):
+    source = _cache_filler(999)
+    small = sandbox.run(source, limits=Limits(memory_mb=18))  # the compiler runs out
+    assert small.status == "refused" and small.error.reason == "syntax_too_complex", small
+    large = sandbox.run(source, limits=Limits(memory_mb=256))
+    assert large.status == "ok", large
+    again = sandbox.run(source, limits=Limits(memory_mb=18))
+    assert again.status == "refused"
