@@ -15,22 +15,37 @@ waits in the queue is first told ``{"id", "queued"}``, then ``{"id",
 ``_child_run``); a test that ends it leaves each later test to a child of its
 own (``_fall_back``).
 
+The zygote. At its first refill the server forks one still copy of itself,
+the zygote (``_zygote_serve``: warmed up, walls raised, nothing cached yet),
+which forks every child after that: the server sends it "fork one" with the
+child's three pipe ends over a socket pair (SCM_RIGHTS), the zygote clones
+the child with CLONE_PARENT (so the child is the server's own, reaped and
+limited as before) and answers its pid, an event of the server's loop like
+any other. The server then never forks, so its pages are never shared and its
+own writes never fault (~270 page faults a run before); the zygote writes to
+few of its pages; the raw clone skips CPython's at-fork handlers; and no
+child inherits the server's code cache. A zygote that dies, or does not
+answer within ZYGOTE_TIMEOUT, is killed and the server forks children itself.
+
 Warm children. The server keeps ``warm`` (3 x pool) children forked ahead
 of need. Right after ``fork`` such a child starts its own session, keeps only
 its three pipes (job on fd 0, stdout, results) and /dev/null, sets the
 job-independent rlimits, drops to an unprivileged uid that no other live
 child has, cannot gain privileges, loads the child seccomp filter, dies with
 the server, and blocks reading its job pipe. (With ``prefault`` on, it also
-runs the server's warm-up program once more, taking a run's copy-on-write
-faults before the job arrives; off by default: it spends ~2 ms of CPU per
-child to save less than that in latency, and under load CPU is what runs out.)
+runs a small program of ours down a job's path, taking a run's copy-on-write
+faults before the job arrives; off by default: measured, it adds ~0.3 ms of
+CPU per child and no latency that stands out of the noise on 2 cores, and
+under load CPU is what runs out.)
 A job (marshalled by the server: source or the cached compiled code, stdin,
 limits) goes to one warm child, which never gets another: one
 fresh process per run, as before. Only after the job arrived does the child
 set the CPU and address-space limits and arm its CPU timer, and only then
 compile the program (a hostile source can exhaust the compiler). Runs in
-flight are capped at ``pool``; refills (and the exits of finished children,
-which wait idle to be dismissed) happen when no run is in flight.
+flight are capped at ``pool``. The exits of finished children (which wait
+idle to be dismissed) happen when no run is in flight; refills too without a
+zygote, while with one they happen while runs are in flight (one child per
+turn of the loop), so back-to-back runs find a warm child.
 
 Frames on the result pipe: ``C`` + marshalled code (sent before any child
 code runs, so the server may cache it for the next run of the same source)
@@ -49,6 +64,7 @@ such a verdict: it is written by our compile step before any child code runs.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import gc
 import json
@@ -58,6 +74,7 @@ import os
 import resource
 import selectors
 import signal
+import socket
 import stat
 import struct
 import sys
@@ -354,11 +371,120 @@ def _emit_stdout(data: bytes):
         view = view[n:]
 
 
+# ---------------------------------------------------------------------------
+# The zygote: a still copy of the warmed-up server that forks the children
+
+# clone(2) with CLONE_PARENT: the child's parent is the zygote's parent, the
+# server, which reaps it and gets its SIGCHLD as if it had forked it itself.
+CLONE_PARENT = 0x00008000
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
+PR_SET_NAME = 15
+ZYGOTE_NAME = b"sandbox-zygote"  # its /proc/<pid>/comm (children rename themselves)
+CHILD_NAME = b"sandbox-child"
+ZYGOTE_REQUEST = struct.Struct("!i?")  # uid index, prefault
+ZYGOTE_REPLY = struct.Struct("!q")  # the child's pid, or -errno
+ZYGOTE_TIMEOUT = 5.0  # seconds an announcement may take before the zygote counts as stuck
+# Held for the whole call: the child starts with this thread holding the GIL.
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+
+
+_prctl = _LIBC.prctl
+
+
+def _set_name(name: bytes):
+    _prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+
+
+_syscall = _LIBC.syscall
+_syscall.restype = ctypes.c_long
+_syscall.argtypes = (ctypes.c_long,) + (ctypes.c_ulong,) * 5
+_CLONE_ARGS = (_SYS_CLONE or 0, CLONE_PARENT | signal.SIGCHLD, 0, 0, 0, 0)
+
+
+def _clone_parent() -> int:
+    """fork(2) by the raw system call, with the zygote's parent as the parent.
+    No at-fork handlers run (CPython's own reseed the ``random`` module and
+    touch the thread states: ~80 page faults a child): the zygote has one
+    thread, and no child code uses the process-wide ``random``. (The child
+    and parent tid pointers and the TLS are unused without their flags.)"""
+    pid = _syscall(*_CLONE_ARGS)
+    return pid if pid >= 0 else -ctypes.get_errno()
+
+
+_FD_BYTES = struct.Struct("3i")
+_ANCILLARY = socket.CMSG_LEN(_FD_BYTES.size)
+
+
+def _receive_request(sock):
+    """(uid index, prefault, [three fds]) from the server, or None."""
+    msg, ancillary, _flags, _addr = sock.recvmsg(ZYGOTE_REQUEST.size, _ANCILLARY)
+    fds = None
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            if len(data) == _FD_BYTES.size and fds is None:
+                fds = _FD_BYTES.unpack(data)
+            else:  # never sent by the server: close what came
+                for fd in struct.unpack(f"{len(data) // 4}i", data[: len(data) // 4 * 4]):
+                    os.close(fd)
+    if len(msg) != ZYGOTE_REQUEST.size or fds is None:
+        return None
+    return (*ZYGOTE_REQUEST.unpack(msg), fds)
+
+
+def _close_all_but(keep, max_fd):
+    low = 0
+    for fd in sorted(keep) + [max_fd]:
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+def _zygote_serve(server, sock):
+    """The zygote's life. Forked by the server before any warm child, it does
+    nothing but wait for "fork one" (a uid index and the child's three pipe
+    ends, passed over ``sock``), clone a child and answer its pid. It writes
+    to few of its pages, so a fork from it copies few; the server, which does
+    all the work, no longer forks at all (its pages are then never shared, so
+    its own writes never fault), and no child inherits what the server
+    allocated since (its code cache above all)."""
+    try:
+        _close_all_but({0, 1, 2, server.devnull, sock.fileno()}, server.max_fd)
+        server.child_walls.parent_death_kill(signal.SIGKILL)
+        if os.getppid() != server.pid:
+            os._exit(0)
+        _set_name(ZYGOTE_NAME)
+        sock.settimeout(None)
+        while True:
+            try:
+                request = _receive_request(sock)
+            except OSError:
+                os._exit(0)
+            if request is None:
+                os._exit(0)  # the server closed its end (or never speaks like this)
+            uid_index, prefault, fds = request
+            pid = _clone_parent()
+            if pid == 0:  # the child
+                try:
+                    _child_prepare(server, uid_index, *fds, prefault=prefault)
+                    _child_run(server, _child_take_job())
+                finally:
+                    os._exit(EXIT_SETUP_FAILED)
+            try:
+                sock.send(ZYGOTE_REPLY.pack(pid))
+            except OSError:
+                os._exit(0)
+            for fd in fds:
+                os.close(fd)
+    finally:
+        os._exit(0)
+
+
 def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
     """Everything that does not depend on the job, done by a warm child
     before it waits for one: no program code has run, none will before the
     job-dependent limits are set in ``_child_take_job``."""
     os.setsid()
+    _set_name(CHILD_NAME)
     out_fd, res_fd, job_fd = os.dup(out_w), os.dup(res_w), os.dup(job_r)
     os.dup2(out_fd, CHILD_STDOUT)
     os.dup2(job_fd, CHILD_JOB)
@@ -386,13 +512,14 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         os._exit(EXIT_SETUP_FAILED)
     signal.signal(signal.SIGPROF, _Child.on_cpu_limit)
     if server.prefault if prefault is None else prefault:
-        # Take the copy-on-write faults a run causes now, while waiting, not
-        # once the job is here: run the server's own warm-up program again
-        # (the server already ran it before forking, so the state a job finds
-        # is the same as without it). No child code has run in this process.
-        state = runtime.RunState("", write=lambda b: None)
-        marshal.loads(marshal.dumps(server.warm_code))  # noqa: S302 - our own code
-        runtime.run_code(server.warm_code, state)
+        # Take the copy-on-write faults every run causes now, while waiting,
+        # not once the job is here: a small program of ours down the path of
+        # a job (its code unmarshalled, a fresh namespace, a verdict checked
+        # and written as JSON), so the pages it copies are the ones a run would
+        # copy anyway. No child code has run in this process.
+        state = runtime.RunState("1\n", write=lambda b: None)
+        code = marshal.loads(server.prefault_code)  # noqa: S302 - our own code
+        json.dumps(runtime.run_code(code, state))
         _Child.state = None
 
 
@@ -540,8 +667,6 @@ class Server:
         self.uid_first, self.uid_locks = _take_uid_slots(uid_count)
         # Read before a fork from the server itself (_address_space): before the chroot.
         self.statm_fd = os.open("/proc/self/statm", os.O_RDONLY)
-        # Read before a fork from the server itself (_address_space): before the chroot.
-        self.statm_fd = os.open("/proc/self/statm", os.O_RDONLY)
         self.base_as = self._address_space()
         self.walls = walls.raise_server_walls(config.get("chroot"), want)
         self.walls["seccomp_child"] = self.child_walls.filter is not None and self.walls["seccomp"]
@@ -562,7 +687,6 @@ class Server:
         self.queue_bound = max(1, int(config.get("queue", QUEUE_PER_SLOT * self.pool)))
         self.jobs = {}
         self.code_cache = OrderedDict()
-        self.code_cache_bytes = 0
         self.code_cache_bytes = 0
         # Sources that did not compile -> the verdict (same for every input).
         self.compile_failures = OrderedDict()
@@ -590,6 +714,10 @@ class Server:
         state = runtime.RunState("", write=lambda b: None)
         self.warm_code = policy.compile_program(src, self.module_names)
         runtime.run_code(self.warm_code, state)
+        # The prefault run of a warm child (_child_prepare): what every run does.
+        self.prefault_code = marshal.dumps(
+            policy.compile_program("n = int(input())\nprint(n + 1)\n", self.module_names)
+        )
         # And a program that fails, so describing its failing line is loaded too.
         failing = policy.compile_program(
             "n = [1, 'a', {2: 3.5}]\nprint(n[len(n)])\n", self.module_names
@@ -598,8 +726,19 @@ class Server:
         for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "idna", "cp1252"):
             "x".encode(encoding)
         json.loads(json.dumps({"a": [1, 2.5, None, "é"]}))
+        # The ctypes calls a child makes while preparing: their functions are
+        # looked up (and cached) here, once, not once per child.
+        self.child_walls.parent_death_kill(0)  # 0: none, as before
+        walls._libc.syscall  # noqa: B018 - load_filter's; looked up and cached
         gc.collect()
         gc.freeze()  # forked children then do not dirty the server's pages
+        # The zygote's line to the server, made before the walls forbid sockets;
+        # the zygote itself is forked at the first refill, inside the walls.
+        self.zygote = self.zygote_pid = None
+        self.zygote_pair = None
+        self.forking = deque()  # Warm children asked of the zygote, not yet announced
+        if _SYS_CLONE is not None and self.config.get("zygote", True):
+            self.zygote_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
     # -- wire ----------------------------------------------------------------
     def send(self, message: dict):
@@ -651,6 +790,8 @@ class Server:
                     self._reap(job)
                 elif kind == "warm":
                     self._reap_warm(job)
+                elif kind == "zygote":
+                    self._zygote_answers()
                 else:
                     self._read_pipe(job, kind)
             now = time.monotonic()
@@ -755,46 +896,140 @@ class Server:
         return grown - grown % ADDRESS_SPACE_STEP
 
     def _refill_wanted(self) -> bool:
-        return (
-            not self.pending
-            and len(self.warm) < self.warm_target
-            and bool(self.free_uids)
-            # A fork competes with the runs in flight for the cores: refill
-            # when none is in flight (``_start`` forks at once if the pool is dry).
-            and self.running == 0
-        )
+        if len(self.warm) + len(self.forking) >= self.warm_target or not self.free_uids:
+            return False
+        if self.zygote is not None or self.zygote_pair is not None:
+            # The zygote forks: a refill costs the server one message, so it
+            # happens while runs are in flight, and back-to-back runs always
+            # find a warm child.
+            return True
+        # Forking here makes the server's next writes copy its pages: refill
+        # when no run is in flight (``_start`` forks at once if the pool is dry).
+        return not self.pending and self.running == 0
 
     def _fork_batch(self, first_for_job: bool = False) -> None:
-        """Fork the missing warm children back to back. After a fork every page of
-        the server is shared with the child, and the server's own next write to a
-        page copies it; forking several children with no work in between makes
-        that one copy per page for the batch instead of one per child (server
-        page faults per run: ~250 one at a time, ~100 in batches of 6).
-        ``first_for_job``: the pool is dry and a job waits; fork the batch anyway."""
+        """Refill the warm pool. With a zygote, one child per turn of the loop
+        while runs are in flight (their answers are not held up behind a batch)
+        and the whole pool when idle. Without one, the missing children back to
+        back: after a fork every page of the server is shared with the child,
+        and the server's own next write to a page copies it; forking several
+        with no work in between makes that one copy per page for the batch
+        (server page faults per run: ~250 one at a time, ~100 in batches of 6).
+        ``first_for_job``: the pool is dry and a job waits; fork one at once
+        (without a zygote, the batch)."""
+        if self.forking and time.monotonic() - self.forking[0][1] > ZYGOTE_TIMEOUT:
+            self._zygote_lost()
+        if first_for_job:
+            if self.forking:
+                return  # the zygote is forking one: the job takes it when it comes
+            if self.config.get("debug"):
+                os.write(2, b"sandbox: no warm child ready, forking for a job\n")
         while first_for_job or self._refill_wanted():
             if self._fork_warm(prefault=False if first_for_job else None) is None:
                 return
-            if len(self.warm) >= self.warm_target:
+            if len(self.warm) + len(self.forking) >= self.warm_target:
+                return
+            if self.zygote is not None and (first_for_job or self.running or self.pending):
                 return
 
+    def _start_zygote(self):
+        """Fork the zygote (``_zygote_serve``) from the server as it is now:
+        warmed up, walls raised, no child and nothing cached yet."""
+        ours, theirs = self.zygote_pair
+        self.zygote_pair = None
+        pid = os.fork()
+        if pid == 0:
+            _zygote_serve(self, theirs)
+        theirs.close()
+        ours.setblocking(False)
+        self.zygote, self.zygote_pid = ours, pid
+        self.sel.register(ours, selectors.EVENT_READ, ("zygote", None))
+
+    def _zygote_lost(self):
+        """The zygote is gone or misbehaves: children are forked here from now
+        on. The children it was asked for and did not announce are let go
+        (their pipes closed: one that exists reads EOF and leaves; the sweep
+        reaps it); their uids are not reused, in case one does exist."""
+        try:
+            os.kill(self.zygote_pid, signal.SIGKILL)  # reaped by the sweep
+        except OSError:
+            pass
+        self.sel.unregister(self.zygote)
+        self.zygote.close()
+        self.zygote = None
+        while self.forking:
+            w, _asked = self.forking.popleft()
+            for fd in (w.out_r, w.res_r, w.job_w):
+                os.close(fd)
+
+    def _zygote_answers(self):
+        """The zygote announced children it forked (pids, in the order asked):
+        each becomes a warm child, as one forked here would."""
+        while self.zygote is not None:
+            try:
+                reply = self.zygote.recv(ZYGOTE_REPLY.size)
+            except BlockingIOError:
+                return
+            except OSError:
+                reply = b""
+            if len(reply) != ZYGOTE_REPLY.size or not self.forking:
+                self._zygote_lost()
+                return
+            (pid,) = ZYGOTE_REPLY.unpack(reply)
+            w, _asked = self.forking.popleft()
+            try:
+                if pid <= 0:  # the clone failed (-errno): the next refill tries again
+                    raise ChildProcessError(-pid, "clone failed")
+                w.pidfd = os.pidfd_open(pid)
+            except OSError:  # failed, or already dead and reaped by the sweep
+                for fd in (w.out_r, w.res_r, w.job_w):
+                    os.close(fd)
+                self.free_uids.append(w.uid_index)
+                continue
+            self._add_warm(w, pid)
+
+    def _add_warm(self, w, pid):
+        w.pid = pid
+        self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
+        self.children[pid] = w
+        self.warm.append(w)
+
     def _fork_warm(self, prefault=None):
-        """Fork one warm child; None when no uid is free (a reap frees one).
-        A child forked for a job already waiting skips the prefault run: its
-        faults would cost the job more than they save."""
+        """Fork one warm child: ask the zygote (the child is warm once it
+        answers, ``_zygote_answers``) or, without one, fork here. None when no
+        uid is free (a reap frees one). A child forked for a job already
+        waiting skips the prefault run: its faults would cost the job more
+        than they save."""
         if not self.free_uids:
             return None
+        if self.zygote is None and self.zygote_pair is not None:
+            self._start_zygote()
+        prefault = self.prefault if prefault is None else prefault
         w = Warm()
         w.uid_index = self.free_uids.pop()
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         res_r, res_w = os.pipe2(os.O_CLOEXEC)
         job_r, job_w = os.pipe2(os.O_CLOEXEC)
+        w.out_r, w.res_r, w.job_w = out_r, res_r, job_w
+        if self.zygote is not None:
+            try:
+                socket.send_fds(
+                    self.zygote, [ZYGOTE_REQUEST.pack(w.uid_index, prefault)], (out_w, res_w, job_r)
+                )
+            except OSError:
+                self._zygote_lost()
+            else:
+                self.forking.append((w, time.monotonic()))
+                for fd in (out_w, res_w, job_r):
+                    os.close(fd)
+                return w
         # What the server grew by since its warm-up (its code cache, its
         # heap) is not a job's to pay for in a child forked here.
         _Child.inherited_as = self._grown_address_space()
         pid = os.fork()
         if pid != 0:
             _Child.inherited_as = 0
-        if pid == 0:  # the child
+        if pid == 0:  # the child (forked here: no zygote)
             try:
                 _child_prepare(self, w.uid_index, out_w, res_w, job_r, prefault)
                 _child_run(self, _child_take_job())
@@ -802,11 +1037,8 @@ class Server:
                 os._exit(EXIT_SETUP_FAILED)
         for fd in (out_w, res_w, job_r):
             os.close(fd)
-        w.pid, w.out_r, w.res_r, w.job_w = pid, out_r, res_r, job_w
         w.pidfd = os.pidfd_open(pid)
-        self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
-        self.children[pid] = w
-        self.warm.append(w)
+        self._add_warm(w, pid)
         return w
 
     def _reap_warm(self, w, reaped=False):

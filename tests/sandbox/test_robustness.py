@@ -185,8 +185,17 @@ def _zombies_of(pid):
 
 
 def _children_of(pid):
+    """The server's children, its zygote (the process that forks them) aside."""
     with open(f"/proc/{pid}/task/{pid}/children") as f:
-        return [int(p) for p in f.read().split()]
+        return [int(p) for p in f.read().split() if not _is_zygote(int(p))]
+
+
+def _is_zygote(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip() == "sandbox-zygote"
+    except OSError:
+        return False
 
 
 def _states(pids):
