@@ -17,14 +17,20 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
+from . import bounds
 from .result import ErrorInfo, Limits, RunResult
 
 HEADER = struct.Struct("!I")
 START_TIMEOUT = 30.0
-# How long past its own wall limit a caller waits before declaring the
-# server broken (queueing behind other runs included).
+# How long past its own wall limits a caller waits, from when its run started,
+# before declaring the server broken.
 ANSWER_GRACE = 60.0
+# How long a run told "queued" may wait for a child. The server's queue is
+# bounded (a full one answers SandboxBusy), so this is reached only when the
+# server is broken.
+QUEUE_WAIT = 600.0
 
 _BOOT = (
     "import sys\nsys.path.extend({paths!r})\nfrom sandbox.server import main\nmain(sys.argv[1])\n"
@@ -54,12 +60,23 @@ def _sandbox_error(message: str) -> RunResult:
 
 
 class _Pending:
-    __slots__ = ("event", "result", "generation")
+    __slots__ = ("event", "result", "generation", "submitted", "queued", "started")
 
     def __init__(self, generation):
         self.event = threading.Event()
         self.result = None
         self.generation = generation
+        self.submitted = time.monotonic()
+        self.queued = False
+        self.started = None  # when the server told us the run left its queue
+
+
+class Graded(list):
+    """``Sandbox.grade``'s answer: one ``RunResult`` per test, in order;
+    ``processes`` is how many child processes ran them (1 unless a test
+    ended its process and the tests after it ran one process each)."""
+
+    processes = 0
 
 
 class Sandbox:
@@ -92,6 +109,8 @@ class Sandbox:
         self.walls: dict = {}
         self.server_pid: int | None = None
         self.warm_size = 0  # pre-forked children the server keeps waiting for jobs
+        self.uid_range: tuple[int, int] | None = None  # (first uid, count) of the server's children
+        self.answer_grace = ANSWER_GRACE
         self.restarts = -1
 
     # -- life cycle ----------------------------------------------------------
@@ -140,11 +159,15 @@ class Sandbox:
         boot = _BOOT.format(paths=_package_paths())
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", "-c", boot, json.dumps(config)],
+                # -s -P -S, not -I (which ignores PYTHONHASHSEED): the one variable
+                # of the environment fixes string hashing, so a printed set reads
+                # the same on every server.
+                [sys.executable, "-s", "-P", "-S", "-B", "-c", boot, json.dumps(config)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=None if self._debug else subprocess.DEVNULL,
-                env={},  # the server holds none of the site's settings or secrets
+                # The server holds none of the site's settings or secrets.
+                env={"PYTHONHASHSEED": "0"},
                 cwd="/",
                 close_fds=True,
                 start_new_session=True,
@@ -164,6 +187,8 @@ class Sandbox:
         self.walls = hello["walls"]
         self.server_pid = hello["pid"]
         self.warm_size = int(hello.get("warm", 0))
+        uids = hello.get("uids")
+        self.uid_range = (int(uids[0]), int(uids[1])) if uids else None
         self.restarts += 1
         reader = threading.Thread(
             target=self._reader, args=(proc, self._generation), name="sandbox-reader", daemon=True
@@ -184,8 +209,24 @@ class Sandbox:
         head = exact(4)
         if head is None:
             return None
-        body = exact(HEADER.unpack(head)[0])
-        return None if body is None else json.loads(body)
+        (n,) = HEADER.unpack(head)
+        if n > bounds.ANSWER_FRAME_BYTES:
+            # Never from a working server (it bounds every answer): the
+            # reader treats it as the server broken, and reads no further.
+            raise ValueError(f"an answer of {n} bytes from the sandbox")
+        body = exact(n)
+        if body is None:
+            return None
+        # Standard JSON only reaches the caller: a NaN or infinity that got
+        # this far reads as its documented string (bounds.py).
+        message = json.loads(body, parse_constant=bounds.CONSTANT_TEXT.get)
+        results = message.get("results") if isinstance(message, dict) else None
+        for result in results if isinstance(results, list) else [message]:
+            stdout = result.get("stdout") if isinstance(result, dict) else None
+            if isinstance(stdout, str) and len(stdout) > bounds.MAX_OUTPUT_BYTES:
+                result["stdout"] = stdout[: bounds.MAX_OUTPUT_BYTES]
+                result["stdout_truncated"] = True
+        return message
 
     def _reader(self, proc, generation) -> None:
         fd = proc.stdout.fileno()
@@ -195,9 +236,20 @@ class Sandbox:
                 if message is None:
                     break
                 with self._lock:
-                    pending = self._pending.pop(message.get("id"), None)
-                if pending is not None:
-                    pending.result = RunResult.from_dict(message)
+                    if "results" in message:
+                        pending = self._pending.pop(message.get("id"), None)
+                    else:  # "queued" or "started": the run is still ours to wait for
+                        pending = self._pending.get(message.get("id"))
+                if pending is None:
+                    continue
+                if message.get("queued"):
+                    pending.queued = True
+                elif message.get("started"):
+                    pending.started = time.monotonic()
+                else:
+                    graded = Graded(RunResult.from_dict(r) for r in message["results"])
+                    graded.processes = int(message.get("processes") or 0)
+                    pending.result = graded
                     pending.event.set()
         except (OSError, ValueError):
             pass
@@ -209,7 +261,7 @@ class Sandbox:
             for i, _ in lost:
                 del self._pending[i]
         for _, p in lost:
-            p.result = _sandbox_error("the sandbox stopped while this program was running")
+            p.result = "the sandbox stopped while this program was running"
             p.event.set()
         try:
             proc.kill()
@@ -247,24 +299,35 @@ class Sandbox:
                 pass  # the reader thread sees the death and answers these runs
         return pendings
 
-    def _wait(self, pendings: list[_Pending], limits: Limits) -> list[RunResult]:
-        results = []
-        for p in pendings:
-            if not p.event.wait(limits.wall_seconds * len(pendings) + ANSWER_GRACE):
-                results.append(_sandbox_error("the sandbox did not answer in time"))
-                self.kill_server()
+    def _wait(self, pending: _Pending, tests: int, limits: Limits) -> list[RunResult]:
+        """The request's results. The deadline counts from when the run started:
+        a run the server said is queued waits its turn (the queue is bounded)."""
+        # Every test may run twice at worst: in the shared process, then, when
+        # one before it ended that process, in one of its own.
+        budget = 2 * tests * limits.wall_seconds + self.answer_grace
+        while True:
+            if pending.started is not None:
+                deadline = pending.started + budget
+            elif pending.queued:
+                deadline = pending.submitted + QUEUE_WAIT
             else:
-                results.append(p.result)
-        return results
+                deadline = pending.submitted + budget
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill_server()
+                return [_sandbox_error("the sandbox did not answer in time")] * tests
+            if pending.event.wait(min(left, 1.0)):
+                break
+        if isinstance(pending.result, str):
+            return [_sandbox_error(pending.result)] * tests
+        if len(pending.result) != tests:
+            return [_sandbox_error("the sandbox answered the wrong number of tests")] * tests
+        return pending.result
 
-    def _request(self, source, stdin, limits, call=None, raw=False) -> dict:
+    def _request(self, source, tests, limits, raw=False) -> dict:
         if not isinstance(source, str):
             raise TypeError("source must be a str")
-        if not isinstance(stdin, str):
-            raise TypeError("stdin must be a str")
-        req = {"source": source, "stdin": stdin, "limits": limits.to_dict()}
-        if call is not None:
-            req["call"] = call
+        req = {"source": source, "tests": tests, "limits": limits.to_dict()}
         if raw:
             req["raw"] = True
         return req
@@ -284,18 +347,51 @@ class Sandbox:
             )
         return None
 
+    def grade(self, source: str, tests, limits: Limits | None = None) -> list[RunResult]:
+        """Grade one submission: ``tests`` is a list of ``{"stdin": str}`` (a
+        plain run) or ``{"call": [function_name, args], "stdin": str}`` (run the
+        program, then call the function). One result per test, in order.
+
+        One fresh process runs them all: compiled once, each test in a fresh
+        namespace (new globals, newly seeded ``random``, new turtle, its own
+        stdin, stdout, CPU budget and verdict). A test that ends the process (a
+        limit, a crash, a refusal) gets that verdict and each test after it runs
+        in a process of its own. The answer's ``processes`` says how many ran."""
+        limits = limits or self.limits
+        wire = [self._wire_test(t) for t in tests]
+        if not wire:
+            return Graded()
+        refused = self._too_large(source, limits)
+        if refused is not None:
+            return Graded(refused for _ in wire)
+        (pending,) = self._submit([self._request(source, wire, limits)])
+        return self._wait(pending, len(wire), limits)
+
+    @staticmethod
+    def _wire_test(test) -> dict:
+        if not isinstance(test, dict):
+            raise TypeError("a test is a dict")
+        stdin = test.get("stdin", "")
+        if not isinstance(stdin, str):
+            raise TypeError("stdin must be a str")
+        out = {"stdin": stdin}
+        call = test.get("call")
+        if call is not None:
+            function_name, args = call
+            # Only JSON-able arguments cross.
+            out["call"] = {
+                "function": str(function_name),
+                "args": json.loads(json.dumps(list(args))),
+            }
+        return out
+
     def run(self, source: str, stdin: str = "", limits: Limits | None = None) -> RunResult:
         return self.run_many(source, [stdin], limits)[0]
 
     def run_many(self, source: str, stdins, limits: Limits | None = None) -> list[RunResult]:
-        """One isolated process per input, spread over the pool's slots."""
-        limits = limits or self.limits
-        stdins = list(stdins)
-        refused = self._too_large(source, limits)
-        if refused is not None:
-            return [refused for _ in stdins]
-        requests = [self._request(source, s, limits) for s in stdins]
-        return self._wait(self._submit(requests), limits)
+        """The program run once per input, isolated from each other: one
+        ``grade`` of plain tests."""
+        return self.grade(source, [{"stdin": s} for s in stdins], limits)
 
     def call(
         self,
@@ -308,14 +404,8 @@ class Sandbox:
         """Run the program, then call ``function_name(*args)``; the JSON-able
         return value lands in ``RunResult.value``. ``stdin`` feeds ``input()``,
         in the program's top level and in the function alike."""
-        limits = limits or self.limits
-        args = json.loads(json.dumps(list(args)))  # only JSON-able arguments cross
-        refused = self._too_large(source, limits)
-        if refused is not None:
-            return refused
-        call = {"function": str(function_name), "args": args}
-        req = self._request(source, stdin, limits, call=call)
-        return self._wait(self._submit([req]), limits)[0]
+        test = {"call": [function_name, list(args)], "stdin": stdin}
+        return self.grade(source, [test], limits)[0]
 
     def run_unrestricted(
         self, source: str, stdin: str = "", limits: Limits | None = None
@@ -324,5 +414,6 @@ class Sandbox:
         bypassed). Only for tests of the lower walls and ``doctor``; refused
         unless the Sandbox was made with ``allow_raw=True``."""
         limits = limits or self.limits
-        req = self._request(source, stdin, limits, raw=True)
-        return self._wait(self._submit([req]), limits)[0]
+        req = self._request(source, [self._wire_test({"stdin": stdin})], limits, raw=True)
+        (pending,) = self._submit([req])
+        return self._wait(pending, 1, limits)[0]

@@ -27,11 +27,13 @@ import builtins as _builtins
 import json
 import math as _math
 import operator
+import os
 import random as _random
 import string as _string_mod
 import sys
 import types
 
+from . import bounds
 from .line_values import values_at_failure
 from .policy import FILENAME, READABLE_DUNDER_ATTRIBUTES, REASONS, Refusal
 from .turtle_recorder import Turtle, TurtleLimit, module_namespace, new_recording
@@ -41,7 +43,8 @@ try:  # RestrictedPython's list of introspection attributes, refused by name
 except ImportError:  # pragma: no cover
     INSPECT_ATTRIBUTES = frozenset()
 
-MESSAGE_LIMIT = 2000
+MESSAGE_LIMIT = bounds.MESSAGE_LIMIT
+EXIT_REFUSAL_FAILED = 72  # the stop hook itself failed: the process ends anyway
 
 
 class Stop(BaseException):
@@ -72,7 +75,7 @@ class RunState:
         self._stop = stop
         self.refusal: Refusal | None = None
         self.status_override: str | None = None
-        self.max_segments = max_segments
+        self.max_segments = min(max_segments, bounds.MAX_TURTLE_SEGMENTS)  # a drawing's bytes
         self.recording = None  # made when the program imports turtle
         self.modules: dict[str, SafeModule] = {}
         self.seed = seed
@@ -108,13 +111,32 @@ class RunState:
     def stop(self, status: str):
         self.status_override = self.status_override or status
         if self._stop is not None:
-            self._stop(self)
+            # The hook writes the verdict and ends the process; it must never
+            # return into the program, whatever fails inside it (the recursion
+            # limit reached just now, memory): one retry with some stack to
+            # spare, then the process ends without a verdict.
+            try:
+                self._stop(self)
+            except BaseException:  # noqa: BLE001
+                try:
+                    sys.setrecursionlimit(sys.getrecursionlimit() + 200)
+                    self._stop(self)
+                except BaseException:  # noqa: BLE001, S110
+                    pass
+            os._exit(EXIT_REFUSAL_FAILED)
         raise Stop(status)
 
     def refuse(self, reason: str, message: str, name: str | None = None):
-        if self.refusal is None:
-            line, column = _current_program_position()
-            self.refusal = Refusal(reason, message, line, column, name)
+        # Whatever fails while the refusal is described (a recursion limit hit
+        # at this depth, memory), the program still ends refused: it never
+        # catches an exception from here and goes on.
+        try:
+            if self.refusal is None:
+                line, column = _current_program_position()
+                self.refusal = Refusal(reason, message, line, column, name)
+        except BaseException:  # noqa: BLE001
+            if self.refusal is None:
+                self.refusal = Refusal(reason, REASONS.get(reason, "this cannot be used here"))
         self.stop("refused")
 
 
@@ -495,12 +517,14 @@ def _position(exc):
 
 
 def _message(exc) -> str:
+    """``str(exc)``, read as an exact str and cut (``bounds.exact_text``: a str
+    subclass's ``__len__`` or ``__str__`` never decides what is kept)."""
     try:
-        text = str(exc)
-    except BaseException:  # a child's __str__ may fail in any way
-        text = f"<{type(exc).__name__} object: str() failed>"
-    if len(text) > MESSAGE_LIMIT:
-        text = text[:MESSAGE_LIMIT] + "…"
+        text = bounds.exact_text(str(exc))
+    except BaseException:  # noqa: BLE001 - a child's __str__ may fail in any way
+        text = None
+    if text is None:
+        text = f"<{bounds.exception_type_name(exc)} object: str() failed>"
     return text
 
 
@@ -511,20 +535,24 @@ def error_from_exception(exc) -> dict:
     line, column = _position(exc)
     values = {}
     if isinstance(exc, SyntaxError) and exc.filename == FILENAME:
+        # Also a SyntaxError the program raised itself, its args chosen by it:
+        # each field is checked and cut (bounds.check_error), never passed on.
         line, column = exc.lineno, exc.offset
-        message = exc.msg
+        message = bounds.exact_text(exc.msg) or _message(exc)
     else:
         if type(exc) is not MemoryError:
             # Before _message: a child's __str__ must not change what we read.
             values = values_at_failure(exc, FILENAME, _BUILTINS)
         message = _message(exc)
-    return {
-        "type": type(exc).__name__,
-        "message": message,
-        "line": line,
-        "column": column,
-        "values": values,
-    }
+    return bounds.check_error(
+        {
+            "type": bounds.exception_type_name(exc),
+            "message": message,
+            "line": line,
+            "column": column,
+            "values": values,
+        }
+    )
 
 
 def verdict(state: RunState, status: str, error: dict | None, value=None) -> dict:
@@ -550,13 +578,18 @@ def verdict(state: RunState, status: str, error: dict | None, value=None) -> dic
             }
     rec = state.recording
     turtle = rec.segments if rec is not None and rec.used else None
-    return {
-        "status": status,
-        "error": error,
-        "value": value,
-        "turtle": turtle,
-        "stdout_truncated": state.truncated,
-    }
+    # The same checker the server applies again (bounds.py): fixed statuses
+    # and type names, exact and cut strings, standard JSON, bounded sizes.
+    return bounds.check_verdict(
+        {
+            "status": status,
+            "error": error,
+            "value": value,
+            "turtle": turtle,
+            "stdout_truncated": state.truncated,
+        },
+        state.max_segments,
+    )
 
 
 def run_code(code, state: RunState, call: dict | None = None) -> dict:

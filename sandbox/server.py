@@ -1,14 +1,31 @@
 """Layer 2, the process: the fork server and the life of one child.
 
-The server is started by ``sandbox.client`` as ``python -I -S`` with an empty
-environment; it imports only this package's runtime and RestrictedPython,
+The server is started by ``sandbox.client`` as ``python -s -P -S`` with an
+environment holding only ``PYTHONHASHSEED=0``; it imports only this package's runtime and RestrictedPython,
 warms them up, raises the host walls, then forks one child per run. It never
 sees the site's configuration, secrets or database connections.
 
 Protocol (both directions): 4-byte big-endian length + JSON. The client sends
-requests ``{"id", "source", "stdin", "limits", "call", "raw"}`` and receives
-one result per request (``{"id", "status", "stdout", ...}``), in completion
-order. At start the server sends ``{"hello": ..., "walls": ...}``.
+requests ``{"id", "source", "limits", "tests": [{"stdin", "call"?}, ...],
+"raw"?}`` and receives one answer per request, in completion order:
+``{"id", "results": [one result per test], "processes"}``; a request that
+waits in the queue is first told ``{"id", "queued"}``, then ``{"id",
+"started"}``. At start the server sends ``{"hello": ..., "walls": ...,
+"uids": [first, count]}``. One child runs all the tests of a request (see
+``_child_run``); a test that ends it leaves each later test to a child of its
+own (``_fall_back``).
+
+The zygote. At its first refill the server forks one still copy of itself,
+the zygote (``_zygote_serve``: warmed up, walls raised, nothing cached yet),
+which forks every child after that: the server sends it "fork one" with the
+child's three pipe ends over a socket pair (SCM_RIGHTS), the zygote clones
+the child with CLONE_PARENT (so the child is the server's own, reaped and
+limited as before) and answers its pid, an event of the server's loop like
+any other. The server then never forks, so its pages are never shared and its
+own writes never fault (~270 page faults a run before); the zygote writes to
+few of its pages; the raw clone skips CPython's at-fork handlers; and no
+child inherits the server's code cache. A zygote that dies, or does not
+answer within ZYGOTE_TIMEOUT, is killed and the server forks children itself.
 
 Warm children. The server keeps ``warm`` (3 x pool) children forked ahead
 of need. Right after ``fork`` such a child starts its own session, keeps only
@@ -16,16 +33,19 @@ its three pipes (job on fd 0, stdout, results) and /dev/null, sets the
 job-independent rlimits, drops to an unprivileged uid that no other live
 child has, cannot gain privileges, loads the child seccomp filter, dies with
 the server, and blocks reading its job pipe. (With ``prefault`` on, it also
-runs the server's warm-up program once more, taking a run's copy-on-write
-faults before the job arrives; off by default: it spends ~2 ms of CPU per
-child to save less than that in latency, and under load CPU is what runs out.)
+runs a small program of ours down a job's path, taking a run's copy-on-write
+faults before the job arrives; off by default: measured, it adds ~0.3 ms of
+CPU per child and no latency that stands out of the noise on 2 cores, and
+under load CPU is what runs out.)
 A job (marshalled by the server: source or the cached compiled code, stdin,
 limits) goes to one warm child, which never gets another: one
 fresh process per run, as before. Only after the job arrived does the child
 set the CPU and address-space limits and arm its CPU timer, and only then
 compile the program (a hostile source can exhaust the compiler). Runs in
-flight are capped at ``pool``; refills (and the exits of finished children,
-which wait idle to be dismissed) happen when no run is in flight.
+flight are capped at ``pool``. The exits of finished children (which wait
+idle to be dismissed) happen when no run is in flight; refills too without a
+zygote, while with one they happen while runs are in flight (one child per
+turn of the loop), so back-to-back runs find a warm child.
 
 Frames on the result pipe: ``C`` + marshalled code (sent before any child
 code runs, so the server may cache it for the next run of the same source)
@@ -44,6 +64,7 @@ such a verdict: it is written by our compile step before any child code runs.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import gc
 import json
@@ -53,24 +74,78 @@ import os
 import resource
 import selectors
 import signal
+import socket
+import stat
 import struct
 import sys
 import termios
 import time
 from collections import OrderedDict, deque
 
-from . import line_values, policy, runtime, walls
+from . import bounds, policy, runtime, walls
 
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 8 * 1024 * 1024
-MAX_RESULT_FRAME = 16 * 1024 * 1024
+MAX_RESULT_FRAME = bounds.RESULT_FRAME_BYTES
 CODE_CACHE_ENTRIES = 512
+CODE_CACHE_BYTES = 64 * 1024 * 1024  # all compiled code kept, in marshalled bytes
+CODE_ENTRY_BYTES = 8 * 1024 * 1024  # a larger compiled program is not kept
+ADDRESS_SPACE_STEP = 16 * 1024 * 1024  # see Server._grown_address_space
 COMPILE_FAILURE_ENTRIES = 256
 CHILD_JOB, CHILD_STDOUT, CHILD_RESULTS = 0, 1, 3
 MAX_RETRIES = 3
 IDLE_SWEEP_SECONDS = 1.0  # longest block before a stray-child sweep
 UID_BASE = 61000
+# Uids per host: each fork server holds a range of UID_SLOT uids (slots of
+# UID_BASE + k * UID_SLOT) by an flock on ``slot-k`` in a root-owned directory,
+# so two servers' children never share a uid. /tmp only when /run is not ours.
+UID_SLOT = 64
+UID_SLOTS = 64
+# The /tmp one is checked as ours (owner, mode) and opened without following links.
+UID_LOCK_DIRS = ("/run/codekids-sandbox", "/tmp/codekids-sandbox-{euid}")  # noqa: S108
 EXIT_SETUP_FAILED = 71
+MAX_TESTS = 256  # tests in one request
+QUEUE_PER_SLOT = 8  # runs waiting per pool slot before the newest are told "busy"
+BUSY_MESSAGE = "the sandbox is busy: try again in a moment"
+
+
+def _take_uid_slots(count: int) -> tuple[int, list[int]]:
+    """Lock enough consecutive uid slots for ``count`` uids; the first uid
+    index and the lock files (held open, and so locked, for the server's life)."""
+    slots = max(1, math.ceil(count / UID_SLOT))
+    euid = os.geteuid()
+    for template in UID_LOCK_DIRS:
+        folder = template.format(euid=euid)
+        try:
+            os.makedirs(folder, mode=0o755, exist_ok=True)
+            st = os.lstat(folder)
+        except OSError:
+            continue
+        # A folder someone else could write to could hand out fake locks.
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != euid or st.st_mode & 0o022:
+            continue
+        for first in range(UID_SLOTS - slots + 1):
+            held = []
+            for k in range(first, first + slots):
+                try:
+                    fd = os.open(
+                        f"{folder}/slot-{k}",
+                        os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                        0o600,
+                    )
+                except OSError:
+                    break
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    os.close(fd)
+                    break
+                held.append(fd)
+            if len(held) == slots:
+                return first * UID_SLOT, held
+            for fd in held:
+                os.close(fd)
+    raise RuntimeError("no range of child uids is free on this host")
 
 
 def _read_exact(fd, n):
@@ -91,17 +166,16 @@ def _unread(fd) -> int:
 
 
 def _failure_key(req) -> tuple:
-    # The source limit is part of it: "too large" depends on it, a syntax error does not.
-    return req["source"], int(req["limits"]["source_bytes"])
-
-
-def _checked_error(error):
-    """A child's ``error`` with its ``values`` block checked again here: the
-    child could have been made to write anything (line_values.check_values)."""
-    if isinstance(error, dict) and "values" in error:
-        error = dict(error)
-        error["values"] = line_values.check_values(error["values"])
-    return error
+    # Every limit a compile's outcome depends on is part of it: "too large" on the
+    # source limit, "too complex" (the compiler out of memory or time) on memory and
+    # CPU; a refusal under a small limit is never the answer under a larger one.
+    limits = req["limits"]
+    return (
+        req["source"],
+        int(limits["source_bytes"]),
+        int(limits["memory_mb"]),
+        float(limits["cpu_seconds"]),
+    )
 
 
 def _write_all(fd, data):
@@ -111,7 +185,32 @@ def _write_all(fd, data):
         view = view[n:]
 
 
+def _error_result(kind: str, message: str) -> dict:
+    return {
+        "status": "error",
+        "stdout": "",
+        "stdout_truncated": False,
+        "error": {"type": kind, "message": message, "line": None, "column": None},
+        "value": None,
+        "turtle": None,
+        "cpu_ms": 0.0,
+        "wall_ms": 0.0,
+    }
+
+
+def _child_test(test) -> dict:
+    """One test as the child gets it: ``stdin`` and, for a function test, ``call``."""
+    out = {"stdin": test.get("stdin", "") if isinstance(test, dict) else ""}
+    call = test.get("call") if isinstance(test, dict) else None
+    if call is not None:
+        out["call"] = {"function": str(call.get("function")), "args": list(call.get("args", ()))}
+    return out
+
+
 class Job:
+    """One child process and the tests of a submission it runs (``indices``,
+    in order; ``pos`` is the one running now)."""
+
     __slots__ = (
         "req",
         "pid",
@@ -131,6 +230,11 @@ class Job:
         "had_code",
         "answered",
         "compiling",
+        "grade",
+        "indices",
+        "pos",
+        "frames_seen",
+        "cpu_done",
     )
 
     def __init__(self, req):
@@ -143,6 +247,25 @@ class Job:
         self.released = False
         self.unread = 0
         self.pid = self.pidfd = self.out_fd = self.res_fd = self.job_w = None
+        self.grade = req["grade"]
+        self.indices = req["indices"]
+        self.pos = 0
+        self.frames_seen = 0
+        self.cpu_done = 0.0  # CPU ms of this child's tests already answered
+
+
+class Grade:
+    """One request of the client: a submission's tests, answered together once
+    each has its result (from the shared child or from a fallback's own)."""
+
+    __slots__ = ("id", "results", "left", "processes", "queued", "started")
+
+    def __init__(self, request_id, n):
+        self.id = request_id
+        self.results = [None] * n
+        self.left = n
+        self.processes = 0
+        self.queued = self.started = False
 
 
 class Warm:
@@ -157,26 +280,63 @@ class Warm:
 
 
 class _Child:
-    """Owns the verdict of the one run in this child process."""
+    """Owns the verdicts of the tests run in this child process: one ``R``
+    frame per test, tagged with its index, each test with its own CPU budget,
+    wall clock and stdout count."""
 
     state = None
     res_fd = CHILD_RESULTS
     cpu_limit = 2.0
     cpu_before_job = 0.0  # what the warm child used before its job arrived
+    inherited_as = 0  # forked by the server itself: what the server had grown by then
+    hard_cpu = 3  # RLIMIT_CPU hard limit: every test's share together
+    index = 0  # the submission's index of the test running now
+    test_cpu = 0.0  # CPU seconds used when that test started
+    test_wall = 0.0
+    out_bytes = 0  # stdout bytes written, all tests
+    test_out = 0  # out_bytes when the test started
+
+    @staticmethod
+    def cpu_used() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
 
     @classmethod
-    def finish(cls, result: dict):
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = usage.ru_utime + usage.ru_stime - cls.cpu_before_job
-        result["cpu_ms"] = round(max(0.0, cpu) * 1000, 3)
+    def begin(cls, index, cpu_now=None):
+        """Test ``index`` starts: its own CPU timer and its own share of the
+        hard limit (the soft RLIMIT_CPU, whose SIGXCPU ends the process)."""
+        cls.index = index
+        cls.test_cpu = cls.cpu_used() if cpu_now is None else cpu_now
+        cls.test_wall = time.monotonic()
+        cls.test_out = cls.out_bytes
+        soft = min(cls.hard_cpu, math.ceil(cls.test_cpu + cls.cpu_limit) + 1)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, cls.hard_cpu))
+        signal.setitimer(signal.ITIMER_PROF, cls.cpu_limit)
+
+    @classmethod
+    def report(cls, result: dict, end: bool):
+        """Write the current test's frame. ``end``: no test runs after it here."""
+        # Disarmed first: the timer firing while this frame is written would
+        # write a second frame for the same test.
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        result["cpu_ms"] = round(max(0.0, cls.cpu_used() - cls.test_cpu) * 1000, 3)
+        result["wall_ms"] = round((time.monotonic() - cls.test_wall) * 1000, 3)
+        result["index"] = cls.index
+        result["end"] = end
+        result["stdout_bytes"] = cls.out_bytes - cls.test_out
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError):
             result["turtle"] = None
             result["value"] = None
             payload = json.dumps(result, default=repr).encode()
+        _write_all(cls.res_fd, b"R" + HEADER.pack(len(payload)) + payload)
+
+    @classmethod
+    def finish(cls, result: dict):
+        """The last frame of this process: no test runs here after this one."""
         try:
-            _write_all(cls.res_fd, b"R" + HEADER.pack(len(payload)) + payload)
+            cls.report(result, True)
             # Wait, idle, until the server dismisses us (closes the job pipe):
             # tearing down this address space then happens when the server is
             # not waiting on other runs, off their critical path.
@@ -204,7 +364,119 @@ class _Child:
 
 
 def _emit_stdout(data: bytes):
-    _write_all(CHILD_STDOUT, data)
+    view = memoryview(data)
+    while view:
+        n = os.write(CHILD_STDOUT, view)
+        _Child.out_bytes += n  # the server splits the stream per test by these counts
+        view = view[n:]
+
+
+# ---------------------------------------------------------------------------
+# The zygote: a still copy of the warmed-up server that forks the children
+
+# clone(2) with CLONE_PARENT: the child's parent is the zygote's parent, the
+# server, which reaps it and gets its SIGCHLD as if it had forked it itself.
+CLONE_PARENT = 0x00008000
+_SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
+PR_SET_NAME = 15
+ZYGOTE_NAME = b"sandbox-zygote"  # its /proc/<pid>/comm (children rename themselves)
+CHILD_NAME = b"sandbox-child"
+ZYGOTE_REQUEST = struct.Struct("!i?")  # uid index, prefault
+ZYGOTE_REPLY = struct.Struct("!q")  # the child's pid, or -errno
+ZYGOTE_TIMEOUT = 5.0  # seconds an announcement may take before the zygote counts as stuck
+# Held for the whole call: the child starts with this thread holding the GIL.
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+
+
+_prctl = _LIBC.prctl
+
+
+def _set_name(name: bytes):
+    _prctl(PR_SET_NAME, ctypes.c_char_p(name), 0, 0, 0)
+
+
+_syscall = _LIBC.syscall
+_syscall.restype = ctypes.c_long
+_syscall.argtypes = (ctypes.c_long,) + (ctypes.c_ulong,) * 5
+_CLONE_ARGS = (_SYS_CLONE or 0, CLONE_PARENT | signal.SIGCHLD, 0, 0, 0, 0)
+
+
+def _clone_parent() -> int:
+    """fork(2) by the raw system call, with the zygote's parent as the parent.
+    No at-fork handlers run (CPython's own reseed the ``random`` module and
+    touch the thread states: ~80 page faults a child): the zygote has one
+    thread, and no child code uses the process-wide ``random``. (The child
+    and parent tid pointers and the TLS are unused without their flags.)"""
+    pid = _syscall(*_CLONE_ARGS)
+    return pid if pid >= 0 else -ctypes.get_errno()
+
+
+_FD_BYTES = struct.Struct("3i")
+_ANCILLARY = socket.CMSG_LEN(_FD_BYTES.size)
+
+
+def _receive_request(sock):
+    """(uid index, prefault, [three fds]) from the server, or None."""
+    msg, ancillary, _flags, _addr = sock.recvmsg(ZYGOTE_REQUEST.size, _ANCILLARY)
+    fds = None
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            if len(data) == _FD_BYTES.size and fds is None:
+                fds = _FD_BYTES.unpack(data)
+            else:  # never sent by the server: close what came
+                for fd in struct.unpack(f"{len(data) // 4}i", data[: len(data) // 4 * 4]):
+                    os.close(fd)
+    if len(msg) != ZYGOTE_REQUEST.size or fds is None:
+        return None
+    return (*ZYGOTE_REQUEST.unpack(msg), fds)
+
+
+def _close_all_but(keep, max_fd):
+    low = 0
+    for fd in sorted(keep) + [max_fd]:
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+def _zygote_serve(server, sock):
+    """The zygote's life. Forked by the server before any warm child, it does
+    nothing but wait for "fork one" (a uid index and the child's three pipe
+    ends, passed over ``sock``), clone a child and answer its pid. It writes
+    to few of its pages, so a fork from it copies few; the server, which does
+    all the work, no longer forks at all (its pages are then never shared, so
+    its own writes never fault), and no child inherits what the server
+    allocated since (its code cache above all)."""
+    try:
+        _close_all_but({0, 1, 2, server.devnull, sock.fileno()}, server.max_fd)
+        server.child_walls.parent_death_kill(signal.SIGKILL)
+        if os.getppid() != server.pid:
+            os._exit(0)
+        _set_name(ZYGOTE_NAME)
+        sock.settimeout(None)
+        while True:
+            try:
+                request = _receive_request(sock)
+            except OSError:
+                os._exit(0)
+            if request is None:
+                os._exit(0)  # the server closed its end (or never speaks like this)
+            uid_index, prefault, fds = request
+            pid = _clone_parent()
+            if pid == 0:  # the child
+                try:
+                    _child_prepare(server, uid_index, *fds, prefault=prefault)
+                    _child_run(server, _child_take_job())
+                finally:
+                    os._exit(EXIT_SETUP_FAILED)
+            try:
+                sock.send(ZYGOTE_REPLY.pack(pid))
+            except OSError:
+                os._exit(0)
+            for fd in fds:
+                os.close(fd)
+    finally:
+        os._exit(0)
 
 
 def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
@@ -212,6 +484,7 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
     before it waits for one: no program code has run, none will before the
     job-dependent limits are set in ``_child_take_job``."""
     os.setsid()
+    _set_name(CHILD_NAME)
     out_fd, res_fd, job_fd = os.dup(out_w), os.dup(res_w), os.dup(job_r)
     os.dup2(out_fd, CHILD_STDOUT)
     os.dup2(job_fd, CHILD_JOB)
@@ -239,13 +512,14 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         os._exit(EXIT_SETUP_FAILED)
     signal.signal(signal.SIGPROF, _Child.on_cpu_limit)
     if server.prefault if prefault is None else prefault:
-        # Take the copy-on-write faults a run causes now, while waiting, not
-        # once the job is here: run the server's own warm-up program again
-        # (the server already ran it before forking, so the state a job finds
-        # is the same as without it). No child code has run in this process.
-        state = runtime.RunState("", write=lambda b: None)
-        marshal.loads(marshal.dumps(server.warm_code))  # noqa: S302 - our own code
-        runtime.run_code(server.warm_code, state)
+        # Take the copy-on-write faults every run causes now, while waiting,
+        # not once the job is here: a small program of ours down the path of
+        # a job (its code unmarshalled, a fresh namespace, a verdict checked
+        # and written as JSON), so the pages it copies are the ones a run would
+        # copy anyway. No child code has run in this process.
+        state = runtime.RunState("1\n", write=lambda b: None)
+        code = marshal.loads(server.prefault_code)  # noqa: S302 - our own code
+        json.dumps(runtime.run_code(code, state))
         _Child.state = None
 
 
@@ -260,25 +534,27 @@ def _child_take_job():
         os._exit(0)
     # Written by the server (trusted), never by a child.
     req = marshal.loads(body)  # noqa: S302
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    _Child.cpu_before_job = usage.ru_utime + usage.ru_stime
+    _Child.cpu_before_job = _Child.cpu_used()
     limits = req["limits"]
     cpu = float(limits["cpu_seconds"])
-    hard_cpu = math.ceil(cpu) + 1
-    mem = int(limits["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_CPU, (hard_cpu, hard_cpu))
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    tests = len(req["tests"])
+    # The job's own memory on top of what fork handed over from the server (its
+    # heap and code cache, see Server._cache_code): no cached code counts.
+    mem = int(limits["memory_mb"]) * 1024 * 1024 + _Child.inherited_as
     _Child.cpu_limit = cpu
-    signal.setitimer(signal.ITIMER_PROF, cpu)
+    # Each test's soft limit is its own (see _Child.begin); the hard one, which
+    # cannot be raised again, holds all of them.
+    _Child.hard_cpu = math.ceil(_Child.cpu_before_job + tests * cpu) + tests + 1
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    # The first test's budget also pays for the compile, as a free run's does.
+    _Child.begin(req["indices"][0], _Child.cpu_before_job)
     return req
 
 
-def _child_run(server, req):
-    limits = req["limits"]
-    if req.get("raw"):
-        _child_run_raw(req)
+def _test_state(limits, test):
+    """A fresh run for one test: its stdin, output count, seeded random, turtle."""
     state = runtime.RunState(
-        req.get("stdin", ""),
+        test.get("stdin", ""),
         output_limit=int(limits["output_bytes"]),
         write=_emit_stdout,
         stop=_Child.stop,
@@ -286,6 +562,18 @@ def _child_run(server, req):
         seed=limits.get("random_seed", 0),
     )
     _Child.state = state
+    return state
+
+
+def _child_run(server, req):
+    """Compile once, then run each test in a fresh namespace. A test that ends
+    the process (a limit, a refusal, memory: ``_Child.finish``) leaves the
+    tests after it to the server, which runs each in a process of its own."""
+    limits = req["limits"]
+    if req.get("raw"):
+        _child_run_raw(req)
+    tests, indices = req["tests"], req["indices"]
+    state = _test_state(limits, tests[0])
     source = req["source"]
     code_bytes = req.get("code")
     if code_bytes is not None:
@@ -310,7 +598,20 @@ def _child_run(server, req):
         # Sent before any child code runs: safe for the server to cache.
         blob = marshal.dumps(code)
         _write_all(CHILD_RESULTS, b"C" + HEADER.pack(len(blob)) + blob)
-    _Child.finish(runtime.run_code(code, state, req.get("call")))
+    last = len(tests) - 1
+    for pos, test in enumerate(tests):
+        if pos:
+            _Child.begin(indices[pos])
+            state = _test_state(limits, test)
+        result = runtime.run_code(code, state, test.get("call"))
+        # After a MemoryError the interpreter's own state may be damaged: the
+        # tests after it get fresh processes.
+        if pos == last or result["status"] == "memory":
+            _Child.finish(result)
+        # This test's garbage (cycles, finalizers) is collected on its own budget.
+        state = None
+        gc.collect()
+        _Child.report(result, False)
 
 
 def _child_run_raw(req):
@@ -318,7 +619,7 @@ def _child_run_raw(req):
     import builtins
     import io
 
-    sys.stdin = io.StringIO(req.get("stdin", ""))
+    sys.stdin = io.StringIO(req["tests"][0].get("stdin", ""))
     sys.stdout = io.TextIOWrapper(io.FileIO(CHILD_STDOUT, "w", closefd=False), write_through=True)
     status, error = "ok", None
     try:
@@ -361,6 +662,12 @@ class Server:
             # the modules an escaped program would use already imported, so a
             # failing attempt shows a wall and not a missing file in the chroot.
             import socket  # noqa: F401
+        # Before the chroot: the lock files live outside it.
+        uid_count = 4 * (max(0, int(config.get("warm", 3 * self.pool))) + self.pool) + 4
+        self.uid_first, self.uid_locks = _take_uid_slots(uid_count)
+        # Read before a fork from the server itself (_address_space): before the chroot.
+        self.statm_fd = os.open("/proc/self/statm", os.O_RDONLY)
+        self.base_as = self._address_space()
         self.walls = walls.raise_server_walls(config.get("chroot"), want)
         self.walls["seccomp_child"] = self.child_walls.filter is not None and self.walls["seccomp"]
         if not self.walls["seccomp"]:
@@ -375,10 +682,12 @@ class Server:
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
         self.prefault = bool(config.get("prefault", False))
-        self.free_uids = list(range(4 * (self.warm_target + self.pool) + 4))[::-1]
+        self.free_uids = list(range(self.uid_first, self.uid_first + uid_count))[::-1]
         self.pending = deque()
+        self.queue_bound = max(1, int(config.get("queue", QUEUE_PER_SLOT * self.pool)))
         self.jobs = {}
         self.code_cache = OrderedDict()
+        self.code_cache_bytes = 0
         # Sources that did not compile -> the verdict (same for every input).
         self.compile_failures = OrderedDict()
         # Sources being compiled by a child right now -> how many such children.
@@ -405,6 +714,10 @@ class Server:
         state = runtime.RunState("", write=lambda b: None)
         self.warm_code = policy.compile_program(src, self.module_names)
         runtime.run_code(self.warm_code, state)
+        # The prefault run of a warm child (_child_prepare): what every run does.
+        self.prefault_code = marshal.dumps(
+            policy.compile_program("n = int(input())\nprint(n + 1)\n", self.module_names)
+        )
         # And a program that fails, so describing its failing line is loaded too.
         failing = policy.compile_program(
             "n = [1, 'a', {2: 3.5}]\nprint(n[len(n)])\n", self.module_names
@@ -413,12 +726,23 @@ class Server:
         for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "idna", "cp1252"):
             "x".encode(encoding)
         json.loads(json.dumps({"a": [1, 2.5, None, "é"]}))
+        # The ctypes calls a child makes while preparing: their functions are
+        # looked up (and cached) here, once, not once per child.
+        self.child_walls.parent_death_kill(0)  # 0: none, as before
+        walls._libc.syscall  # noqa: B018 - load_filter's; looked up and cached
         gc.collect()
         gc.freeze()  # forked children then do not dirty the server's pages
+        # The zygote's line to the server, made before the walls forbid sockets;
+        # the zygote itself is forked at the first refill, inside the walls.
+        self.zygote = self.zygote_pid = None
+        self.zygote_pair = None
+        self.forking = deque()  # Warm children asked of the zygote, not yet announced
+        if _SYS_CLONE is not None and self.config.get("zygote", True):
+            self.zygote_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 
     # -- wire ----------------------------------------------------------------
     def send(self, message: dict):
-        data = json.dumps(message).encode()
+        data = bounds.answer_bytes(message)  # standard JSON, bounded in bytes
         _write_all(self.ctl_out, HEADER.pack(len(data)) + data)
 
     def serve(self):
@@ -429,6 +753,7 @@ class Server:
                 "walls": self.walls,
                 "pool": self.pool,
                 "warm": self.warm_target,
+                "uids": [UID_BASE + self.uid_first, len(self.free_uids)],
             }
         )
         os.set_blocking(self.ctl_in, False)
@@ -465,6 +790,8 @@ class Server:
                     self._reap(job)
                 elif kind == "warm":
                     self._reap_warm(job)
+                elif kind == "zygote":
+                    self._zygote_answers()
                 else:
                     self._read_pipe(job, kind)
             now = time.monotonic()
@@ -472,6 +799,8 @@ class Server:
                 if job.killed is None and now >= job.deadline:
                     self._kill(job, "wall")
             self._dispatch()
+            if self.pending:
+                self._notify_queued()
             # Off the critical path: dismiss finished children once no run is
             # in flight (or too many wait), then refill the warm pool.
             while self.finished and (
@@ -504,8 +833,8 @@ class Server:
         self.pending.extendleft(reversed(held))
 
     def _answer_compile_failure(self, req, failed: dict):
-        result = dict(failed, id=req.get("id"), cpu_ms=0.0, wall_ms=0.0)
-        self.send(result)
+        for index in req["indices"]:
+            self._settle(req["grade"], index, dict(failed, cpu_ms=0.0, wall_ms=0.0))
 
     def _compile_done(self, job):
         """The job's child compiled its source, failed to, or ended: the runs of the same
@@ -531,47 +860,176 @@ class Server:
         self._compile_done(job)
 
     def _cache_code(self, key, code: bytes):
+        """Keep ``code``, the oldest giving way, within CODE_CACHE_ENTRIES and
+        CODE_CACHE_BYTES (the source counts too): the server stays small.
+        The cache never counts against a child's memory limit: children are
+        forked by the zygote, which holds no cache; a child forked by the
+        server itself (no zygote) gets RLIMIT_AS = its job's limit + what the
+        server grew by since its warm-up (``_grown_address_space``)."""
+        size = len(code) + len(key)
+        if size > CODE_ENTRY_BYTES:
+            return
+        old = self.code_cache.pop(key, None)
+        if old is not None:
+            self.code_cache_bytes -= len(old) + len(key)
         self.code_cache[key] = code
-        self.code_cache.move_to_end(key)
-        if len(self.code_cache) > CODE_CACHE_ENTRIES:
-            self.code_cache.popitem(last=False)
+        self.code_cache_bytes += size
+        while len(self.code_cache) > CODE_CACHE_ENTRIES or self.code_cache_bytes > CODE_CACHE_BYTES:
+            old_key, old_code = self.code_cache.popitem(last=False)
+            self.code_cache_bytes -= len(old_code) + len(old_key)
+
+    def _address_space(self) -> int:
+        """The server's own address space now, in bytes (VmSize, /proc/self/statm)."""
+        try:
+            pages = int(os.pread(self.statm_fd, 64, 0).split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+        return pages * resource.getpagesize()
+
+    def _grown_address_space(self) -> int:
+        """How much the server's address space grew since it was warmed up, in
+        whole steps of ADDRESS_SPACE_STEP (a few pages of growth leave a
+        child's limit exactly the job's)."""
+        if not hasattr(self, "base_as"):
+            self.base_as = self._address_space()
+        grown = max(0, self._address_space() - self.base_as)
+        return grown - grown % ADDRESS_SPACE_STEP
 
     def _refill_wanted(self) -> bool:
-        return (
-            not self.pending
-            and len(self.warm) < self.warm_target
-            and bool(self.free_uids)
-            # A fork competes with the runs in flight for the cores: refill
-            # when none is in flight (``_start`` forks at once if the pool is dry).
-            and self.running == 0
-        )
+        if len(self.warm) + len(self.forking) >= self.warm_target or not self.free_uids:
+            return False
+        if self.zygote is not None or self.zygote_pair is not None:
+            # The zygote forks: a refill costs the server one message, so it
+            # happens while runs are in flight, and back-to-back runs always
+            # find a warm child.
+            return True
+        # Forking here makes the server's next writes copy its pages: refill
+        # when no run is in flight (``_start`` forks at once if the pool is dry).
+        return not self.pending and self.running == 0
 
     def _fork_batch(self, first_for_job: bool = False) -> None:
-        """Fork the missing warm children back to back. After a fork every page of
-        the server is shared with the child, and the server's own next write to a
-        page copies it; forking several children with no work in between makes
-        that one copy per page for the batch instead of one per child (server
-        page faults per run: ~250 one at a time, ~100 in batches of 6).
-        ``first_for_job``: the pool is dry and a job waits; fork the batch anyway."""
+        """Refill the warm pool. With a zygote, one child per turn of the loop
+        while runs are in flight (their answers are not held up behind a batch)
+        and the whole pool when idle. Without one, the missing children back to
+        back: after a fork every page of the server is shared with the child,
+        and the server's own next write to a page copies it; forking several
+        with no work in between makes that one copy per page for the batch
+        (server page faults per run: ~250 one at a time, ~100 in batches of 6).
+        ``first_for_job``: the pool is dry and a job waits; fork one at once
+        (without a zygote, the batch)."""
+        if self.forking and time.monotonic() - self.forking[0][1] > ZYGOTE_TIMEOUT:
+            self._zygote_lost()
+        if first_for_job:
+            if self.forking:
+                return  # the zygote is forking one: the job takes it when it comes
+            if self.config.get("debug"):
+                os.write(2, b"sandbox: no warm child ready, forking for a job\n")
         while first_for_job or self._refill_wanted():
             if self._fork_warm(prefault=False if first_for_job else None) is None:
                 return
-            if len(self.warm) >= self.warm_target:
+            if len(self.warm) + len(self.forking) >= self.warm_target:
+                return
+            if self.zygote is not None and (first_for_job or self.running or self.pending):
                 return
 
+    def _start_zygote(self):
+        """Fork the zygote (``_zygote_serve``) from the server as it is now:
+        warmed up, walls raised, no child and nothing cached yet."""
+        ours, theirs = self.zygote_pair
+        self.zygote_pair = None
+        pid = os.fork()
+        if pid == 0:
+            _zygote_serve(self, theirs)
+        theirs.close()
+        ours.setblocking(False)
+        self.zygote, self.zygote_pid = ours, pid
+        self.sel.register(ours, selectors.EVENT_READ, ("zygote", None))
+
+    def _zygote_lost(self):
+        """The zygote is gone or misbehaves: children are forked here from now
+        on. The children it was asked for and did not announce are let go
+        (their pipes closed: one that exists reads EOF and leaves; the sweep
+        reaps it); their uids are not reused, in case one does exist."""
+        try:
+            os.kill(self.zygote_pid, signal.SIGKILL)  # reaped by the sweep
+        except OSError:
+            pass
+        self.sel.unregister(self.zygote)
+        self.zygote.close()
+        self.zygote = None
+        while self.forking:
+            w, _asked = self.forking.popleft()
+            for fd in (w.out_r, w.res_r, w.job_w):
+                os.close(fd)
+
+    def _zygote_answers(self):
+        """The zygote announced children it forked (pids, in the order asked):
+        each becomes a warm child, as one forked here would."""
+        while self.zygote is not None:
+            try:
+                reply = self.zygote.recv(ZYGOTE_REPLY.size)
+            except BlockingIOError:
+                return
+            except OSError:
+                reply = b""
+            if len(reply) != ZYGOTE_REPLY.size or not self.forking:
+                self._zygote_lost()
+                return
+            (pid,) = ZYGOTE_REPLY.unpack(reply)
+            w, _asked = self.forking.popleft()
+            try:
+                if pid <= 0:  # the clone failed (-errno): the next refill tries again
+                    raise ChildProcessError(-pid, "clone failed")
+                w.pidfd = os.pidfd_open(pid)
+            except OSError:  # failed, or already dead and reaped by the sweep
+                for fd in (w.out_r, w.res_r, w.job_w):
+                    os.close(fd)
+                self.free_uids.append(w.uid_index)
+                continue
+            self._add_warm(w, pid)
+
+    def _add_warm(self, w, pid):
+        w.pid = pid
+        self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
+        self.children[pid] = w
+        self.warm.append(w)
+
     def _fork_warm(self, prefault=None):
-        """Fork one warm child; None when no uid is free (a reap frees one).
-        A child forked for a job already waiting skips the prefault run: its
-        faults would cost the job more than they save."""
+        """Fork one warm child: ask the zygote (the child is warm once it
+        answers, ``_zygote_answers``) or, without one, fork here. None when no
+        uid is free (a reap frees one). A child forked for a job already
+        waiting skips the prefault run: its faults would cost the job more
+        than they save."""
         if not self.free_uids:
             return None
+        if self.zygote is None and self.zygote_pair is not None:
+            self._start_zygote()
+        prefault = self.prefault if prefault is None else prefault
         w = Warm()
         w.uid_index = self.free_uids.pop()
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         res_r, res_w = os.pipe2(os.O_CLOEXEC)
         job_r, job_w = os.pipe2(os.O_CLOEXEC)
+        w.out_r, w.res_r, w.job_w = out_r, res_r, job_w
+        if self.zygote is not None:
+            try:
+                socket.send_fds(
+                    self.zygote, [ZYGOTE_REQUEST.pack(w.uid_index, prefault)], (out_w, res_w, job_r)
+                )
+            except OSError:
+                self._zygote_lost()
+            else:
+                self.forking.append((w, time.monotonic()))
+                for fd in (out_w, res_w, job_r):
+                    os.close(fd)
+                return w
+        # What the server grew by since its warm-up (its code cache, its
+        # heap) is not a job's to pay for in a child forked here.
+        _Child.inherited_as = self._grown_address_space()
         pid = os.fork()
-        if pid == 0:  # the child
+        if pid != 0:
+            _Child.inherited_as = 0
+        if pid == 0:  # the child (forked here: no zygote)
             try:
                 _child_prepare(self, w.uid_index, out_w, res_w, job_r, prefault)
                 _child_run(self, _child_take_job())
@@ -579,11 +1037,8 @@ class Server:
                 os._exit(EXIT_SETUP_FAILED)
         for fd in (out_w, res_w, job_r):
             os.close(fd)
-        w.pid, w.out_r, w.res_r, w.job_w = pid, out_r, res_r, job_w
         w.pidfd = os.pidfd_open(pid)
-        self.sel.register(w.pidfd, selectors.EVENT_READ, ("warm", w))
-        self.children[pid] = w
-        self.warm.append(w)
+        self._add_warm(w, pid)
         return w
 
     def _reap_warm(self, w, reaped=False):
@@ -625,21 +1080,54 @@ class Server:
                 break
             req = json.loads(bytes(self.ctl_buf[4 : 4 + n]))
             del self.ctl_buf[: 4 + n]
-            if req.get("raw") and not self.allow_raw:
-                self.send(
-                    {
-                        "id": req.get("id"),
-                        "status": "error",
-                        "stdout": "",
-                        "error": {"type": "SandboxError", "message": "raw runs are not enabled"},
-                    }
-                )
+            tests = req.get("tests")
+            if not isinstance(tests, list) or not 1 <= len(tests) <= MAX_TESTS:
+                tests = [{}]
+                problem = f"a request needs 1 to {MAX_TESTS} tests"
+            elif req.get("raw") and not self.allow_raw:
+                problem = "raw runs are not enabled"
+            elif req.get("raw") and len(tests) != 1:
+                problem = "a raw run has one test"
+            else:
+                problem = None
+            grade = req["grade"] = Grade(req.get("id"), len(tests))
+            if problem is not None:
+                self._answer_all(grade, _error_result("SandboxError", problem))
                 continue
+            if sum(1 for r in self.pending if "fallback" not in r) >= self.queue_bound:
+                # Never queued: the caller hears at once, and no run waits so long
+                # that it outlives its caller's patience.
+                self._answer_all(grade, _error_result("SandboxBusy", BUSY_MESSAGE))
+                continue
+            req["indices"] = list(range(len(tests)))
             self.pending.append(req)
         return True
 
+    def _answer_all(self, grade, result: dict):
+        for index in range(len(grade.results)):
+            if grade.results[index] is None:
+                self._settle(grade, index, dict(result))
+
+    def _settle(self, grade, index, result: dict):
+        """One test's result; the request is answered once all its tests have one."""
+        result.pop("id", None)
+        grade.results[index] = result
+        grade.left -= 1
+        if grade.left == 0:
+            self.send({"id": grade.id, "results": grade.results, "processes": grade.processes})
+
+    def _notify_queued(self):
+        """Tell the caller which runs wait in the queue: its deadline counts
+        from when a run starts (``started``), never from when it was queued."""
+        for req in self.pending:
+            grade = req["grade"]
+            if not grade.queued and not grade.started:
+                grade.queued = True
+                self.send({"id": grade.id, "queued": True})
+
     def _start(self, req) -> bool:
-        """Hand ``req`` to a warm child (forking one if none is ready)."""
+        """Hand ``req`` (one child's share of a submission: its tests ``indices``)
+        to a warm child, forking one if none is ready."""
         job = Job(req)
         if not req.get("raw"):
             job.cache_key = req["source"]
@@ -653,12 +1141,13 @@ class Server:
         if job.cache_key is not None and not job.had_code:
             job.compiling = True
             self.compiling[job.cache_key] = self.compiling.get(job.cache_key, 0) + 1
+        tests = req["tests"]
         payload = marshal.dumps(
             {
                 "source": req.get("source", ""),
-                "stdin": req.get("stdin", ""),
+                "tests": [_child_test(tests[i]) for i in job.indices],
+                "indices": job.indices,
                 "limits": req["limits"],
-                "call": req.get("call"),
                 "raw": bool(req.get("raw")),
                 "code": req.get("code"),
             }
@@ -668,6 +1157,8 @@ class Server:
             if not self.warm:
                 self._fork_batch(first_for_job=True)
             if not self.warm:
+                if job.compiling:
+                    self._compile_done(job)
                 return False  # no uid free until a child is reaped
             w = self.warm.popleft()
             try:
@@ -676,14 +1167,12 @@ class Server:
                 continue
             break
         else:  # children die before they can take a job: never spin
-            self.send(
-                {
-                    "id": req.get("id"),
-                    "status": "error",
-                    "stdout": "",
-                    "error": {"type": "SandboxError", "message": "no child could be started"},
-                }
-            )
+            if job.compiling:
+                self._compile_done(job)
+            for index in job.indices:
+                self._settle(
+                    job.grade, index, _error_result("SandboxError", "no child could be started")
+                )
             return True
         # job_w stays open until the reap: bytes left unread in it then mean
         # the child died before it took the job (no program code ran).
@@ -697,9 +1186,14 @@ class Server:
         self.jobs[job.pid] = job
         self.children[job.pid] = job
         self.running += 1
+        job.grade.processes += 1
         self.sel.modify(job.pidfd, selectors.EVENT_READ, ("pid", job))
         self.sel.register(job.out_fd, selectors.EVENT_READ, ("out", job))
         self.sel.register(job.res_fd, selectors.EVENT_READ, ("res", job))
+        if not job.grade.started:
+            job.grade.started = True
+            if job.grade.queued:
+                self.send({"id": job.grade.id, "started": True})
         return True
 
     def _dismiss(self, job):
@@ -762,23 +1256,90 @@ class Server:
                 return
 
     def _answer_early(self, job):
-        """Answer as soon as the verdict frame is complete: the child wrote all
-        its output before it, so the pipe holds everything; its exit (and the
-        slot's release) then happens off the caller's critical path."""
-        if not any(kind == b"R" for kind, _ in self._frames(job)):
+        """Take each test's verdict frame as soon as it is complete: the child
+        wrote that test's output before it, so the pipe holds all of it. The
+        last one answers; the child's exit (and the slot's release) then
+        happens off the caller's critical path."""
+        if not self._frames(job):
             return
         self._read_pipe(job, "out", draining=True)
         try:
-            result = self._compose(job, None, 0.0)
-        except Exception:  # noqa: BLE001 - let _reap answer from the exit status
+            self._take_frames(job)
+        except Exception:  # noqa: BLE001 - a hostile child's frames: _reap answers from the exit status
+            if job.killed is None:
+                self._kill(job, "result")
+
+    def _take_frames(self, job):
+        frames = self._frames(job)
+        used = 0
+        for kind, payload in frames:
+            if job.answered or job.killed is not None:
+                break
+            used += 5 + len(payload)
+            job.frames_seen += 1
+            if kind != b"R":
+                continue  # the code frame (cached by _take_code when it came first)
+            verdict = json.loads(payload)
+            index = job.indices[job.pos]
+            if not isinstance(verdict, dict) or verdict.get("index") != index:
+                self._kill(job, "result")
+                break
+            end = verdict.get("end") is True or job.pos == len(job.indices) - 1
+            self._take_verdict(job, verdict, end)
+        del job.res[:used]
+
+    def _take_verdict(self, job, verdict: dict, end: bool):
+        """The frame of the test running now: its result, then the next test's clock."""
+        now = time.monotonic()
+        n = verdict.get("stdout_bytes")
+        if end or type(n) is not int or not 0 <= n <= len(job.out):
+            n = len(job.out)  # nothing runs after the last frame: the rest is its output
+        stdout = bytes(job.out[:n])
+        del job.out[:n]
+        compile_verdict = job.frames_seen == 1 and not job.had_code and job.cache_key is not None
+        result = self._compose(job, verdict, stdout, None, 0.0, compile_verdict)
+        wall = verdict.get("wall_ms")
+        elapsed = (now - job.start) * 1000
+        if type(wall) not in (int, float) or not 0 <= wall <= elapsed:
+            wall = elapsed
+        result["wall_ms"] = round(wall, 3)
+        job.cpu_done += result.get("cpu_ms") or 0.0
+        index = job.indices[job.pos]
+        job.pos += 1
+        rest = job.indices[job.pos :]
+        if compile_verdict and result["status"] in ("error", "refused"):
+            # Written by our compile step before any child code ran: every test
+            # of the submission fails the same way, none runs.
+            rest, others = [], rest
+            for other in others:
+                self._settle(job.grade, other, dict(result, cpu_ms=0.0, wall_ms=0.0))
+            end = True
+        if not end:
+            job.deadline = now + float(job.req["limits"]["wall_seconds"])
+            self._settle(job.grade, index, result)
             return
         job.answered = True
         self._release(job)
         self.finished.append(job)
-        result["id"] = job.req.get("id")
-        result["wall_ms"] = round((time.monotonic() - job.start) * 1000, 3)
+        self._fall_back(job, rest)
         self._dispatch()  # the next run starts before this answer is written
-        self.send(result)
+        self._settle(job.grade, index, result)
+
+    def _fall_back(self, job, indices):
+        """The tests after one that ended the process: each in a process of its
+        own, ahead of the queue (they belong to a run already started)."""
+        for index in reversed(indices):
+            self.pending.appendleft(
+                {
+                    "source": job.req["source"],
+                    "limits": job.req["limits"],
+                    "tests": job.req["tests"],
+                    "raw": job.req.get("raw", False),
+                    "grade": job.grade,
+                    "indices": [index],
+                    "fallback": True,
+                }
+            )
 
     def _reap(self, job, waited=None):
         """The job's child exited: account for it and answer if not yet done.
@@ -808,41 +1369,43 @@ class Server:
         del self.jobs[job.pid]
         self.free_uids.append(job.uid_index)
         self._compile_done(job)
-        self._release(job)
         if job.job_w is not None:
             self._dismiss(job)
         try:
             self.finished.remove(job)
         except ValueError:
             pass
-        unread = job.unread
+        if not job.answered and job.killed is None:
+            try:  # frames written just before the exit
+                self._take_frames(job)
+            except Exception:  # noqa: BLE001, S110 - answered from the exit status below
+                pass
+        self._release(job)
         if job.answered:
             return
         retries = job.req.get("retries", 0)
-        if job.killed is None and unread and retries < MAX_RETRIES:
+        if job.killed is None and job.unread and job.frames_seen == 0 and retries < MAX_RETRIES:
             # The warm child died before it took the job (no program code ran):
             # the job runs in another one.
             job.req["retries"] = retries + 1
             job.req.pop("code", None)
+            job.grade.processes -= 1
             self.pending.appendleft(job.req)
             return
+        # The process ended during the test running now: that test gets how it
+        # ended, each test after it runs in a process of its own.
         wall_ms = (time.monotonic() - job.start) * 1000
-        cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000
+        cpu_ms = max(0.0, (usage.ru_utime + usage.ru_stime) * 1000 - job.cpu_done)
         try:
-            result = self._compose(job, status, cpu_ms)
+            result = self._compose(job, None, bytes(job.out), status, cpu_ms, False)
         except Exception as exc:  # noqa: BLE001 - a hostile child's frames must never kill the server
-            result = {
-                "status": "error",
-                "stdout": "",
-                "error": {
-                    "type": "SandboxError",
-                    "message": f"unreadable result from the child: {exc}",
-                },
-            }
-        result["id"] = job.req.get("id")
+            result = _error_result("SandboxError", f"unreadable result from the child: {exc}")
         result["cpu_ms"] = round(cpu_ms, 3)
         result["wall_ms"] = round(wall_ms, 3)
-        self.send(result)
+        job.answered = True
+        index = job.indices[job.pos]
+        self._fall_back(job, job.indices[job.pos + 1 :])
+        self._settle(job.grade, index, result)
 
     def _sweep(self) -> bool:
         """Reap, without blocking, every exited child whatever its pidfd said,
@@ -873,16 +1436,11 @@ class Server:
             i += 5 + n
         return frames
 
-    def _compose(self, job, status, cpu_ms):
+    def _compose(self, job, verdict, stdout: bytes, status, cpu_ms, compile_verdict=False):
+        """One test's result: from its verdict frame (``verdict``, a dict the
+        child wrote), else from how the process ended (``status``)."""
         limits = job.req["limits"]
         out_limit = int(limits["output_bytes"])
-        frames = self._frames(job)  # the code frame, if any, was cached by _take_code
-        verdict = None
-        for kind, payload in frames:
-            if kind == b"R":
-                verdict = json.loads(payload)
-                break
-        stdout = bytes(job.out)
         truncated = False
         if len(stdout) > out_limit:
             stdout, truncated = stdout[:out_limit], True
@@ -913,22 +1471,16 @@ class Server:
                 "column": None,
                 "message": "the program printed more than the output limit",
             }
-        elif isinstance(verdict, dict) and verdict.get("status") in (
-            "ok",
-            "error",
-            "refused",
-            "timeout",
-            "memory",
-            "output_limit",
-        ):
-            result["cpu_ms"] = float(verdict.get("cpu_ms") or 0.0)
-            result.update(
-                status=verdict["status"],
-                error=_checked_error(verdict.get("error")),
-                value=verdict.get("value"),
-                turtle=verdict.get("turtle"),
-                stdout_truncated=bool(verdict.get("stdout_truncated")) or truncated,
-            )
+        elif isinstance(verdict, dict) and verdict.get("status") in bounds.STATUSES:
+            cpu = verdict.get("cpu_ms")
+            ok_cpu = type(cpu) in (int, float) and 0 <= cpu < 1e9  # NaN fails too
+            result["cpu_ms"] = float(cpu) if ok_cpu else 0.0
+            # Checked again here: the child could have been made to write anything.
+            checked = bounds.check_verdict(verdict, limits.get("max_turtle_segments", 0))
+            checked["stdout_truncated"] = checked["stdout_truncated"] or truncated
+            result.update(checked)
+        elif status is None:
+            raise ValueError("a verdict frame that is not a verdict")
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit * 1000 * 0.95:
@@ -961,16 +1513,10 @@ class Server:
                 "column": None,
                 "message": "the program ended without giving a result",
             }
-        if (
-            frames
-            and frames[0][0] == b"R"
-            and job.cache_key is not None
-            and not job.had_code
-            and job.killed is None
-            and result["status"] in ("error", "refused")
-        ):
-            # A verdict with no code frame before it, from a child given no code: our
-            # compile step wrote it before any child code ran. It holds for every input.
+        if compile_verdict and job.killed is None and result["status"] in ("error", "refused"):
+            # The first frame of a child given no code, and no code frame before
+            # it: our compile step wrote it before any child code ran. It holds
+            # for every input.
             key = _failure_key(job.req)
             self.compile_failures[key] = {k: v for k, v in result.items() if k != "id"}
             if len(self.compile_failures) > COMPILE_FAILURE_ENTRIES:

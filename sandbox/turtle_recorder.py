@@ -15,6 +15,54 @@ import math
 
 DEFAULT_MAX_SEGMENTS = 50_000
 
+# The colour names a pen may take: CSS's named colours (what the site's SVG
+# drawing shows), also written Tk's way with spaces ("light blue"), plus
+# "#rgb" and "#rrggbb". Anything else is refused as CPython's turtle refuses
+# it, so a colour is at most 20 characters and a drawing's size is bounded.
+COLOR_NAMES = frozenset(
+    """aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond
+    blue blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue
+    cornsilk crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey
+    darkkhaki darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon
+    darkseagreen darkslateblue darkslategray darkslategrey darkturquoise darkviolet
+    deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen
+    fuchsia gainsboro ghostwhite gold goldenrod gray green greenyellow grey honeydew
+    hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon
+    lightblue lightcoral lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey
+    lightpink lightsalmon lightseagreen lightskyblue lightslategray lightslategrey
+    lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine
+    mediumblue mediumorchid mediumpurple mediumseagreen mediumslateblue
+    mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose
+    moccasin navajowhite navy oldlace olive olivedrab orange orangered orchid
+    palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink
+    plum powderblue purple rebeccapurple red rosybrown royalblue saddlebrown salmon
+    sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey snow
+    springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke
+    yellow yellowgreen""".split()
+)
+_HEX = frozenset("0123456789abcdef")
+COLOR_TEXT_LIMIT = 40  # longer than any name above, written with spaces
+
+
+class TurtleGraphicsError(Exception):
+    """CPython's turtle error (``bad color string: ...``)."""
+
+
+def _normal_color(text: str) -> str | None:
+    """The recorded spelling of a colour string, None when it is not one."""
+    if len(text) > COLOR_TEXT_LIMIT:
+        return None
+    text = text.strip().lower()
+    if text[:1] == "#":
+        return text if len(text) in (4, 7) and all(c in _HEX for c in text[1:]) else None
+    name = text.replace(" ", "")
+    return name if name in COLOR_NAMES else None
+
+
+def is_color(text: str) -> bool:
+    """A colour as recorded (the server's check of a drawing)."""
+    return type(text) is str and _normal_color(text) == text
+
 
 class TurtleLimit(BaseException):
     """Raised (as a limit, not an ordinary error) when a drawing grows too big."""
@@ -88,9 +136,14 @@ class Recording:
         if len(args) == 1:
             args = args[0]
             if isinstance(args, str):
-                # Unbound str methods: a str subclass's own strip/lower never run,
-                # and the recording holds a plain str whatever it returns.
-                return str.lower(str.strip(args))
+                # An exact copy first: a str subclass's own methods never run,
+                # and the recording holds a plain str from the table.
+                text = str.__str__(args)
+                name = _normal_color(text)
+                if name is None:
+                    shown = text if len(text) <= COLOR_TEXT_LIMIT else text[:COLOR_TEXT_LIMIT] + "…"
+                    raise TurtleGraphicsError(f"bad color string: {shown}")
+                return name
         if isinstance(args, (tuple, list)) and len(args) == 3:
             rgb = [_num(v, "colour component") for v in args]
             if self.colormode == 1.0:
@@ -196,7 +249,7 @@ class Turtle:
         if width is None:
             return self._width
         w = _num(width, "width")
-        self._width = int(w) if w == int(w) else w
+        self._width = int(w) if math.isfinite(w) and w.is_integer() and abs(w) < 1e6 else w
 
     def color(self, *args):
         if not args:
@@ -302,6 +355,7 @@ MODULE_FUNCTIONS = (
     "showturtle st begin_fill end_fill shape stamp write dot clear reset tracer isvisible"
 ).split()
 MODULE_EXTRAS = (
+    "TurtleGraphicsError",
     "Turtle",
     "Screen",
     "done",
@@ -327,6 +381,7 @@ def module_namespace() -> dict:
     ns = {name: bind(name) for name in MODULE_FUNCTIONS}
     screen = Screen()
     ns.update(
+        TurtleGraphicsError=TurtleGraphicsError,
         Turtle=Turtle,
         Screen=lambda: screen,
         done=screen.done,

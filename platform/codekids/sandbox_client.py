@@ -8,7 +8,6 @@ never holds one), and stopped when the process exits.
 from __future__ import annotations
 
 import atexit
-import inspect
 import os
 import threading
 
@@ -40,22 +39,3 @@ def stop() -> None:
         sandbox, _sandbox = _sandbox, None
     if sandbox is not None and _owner_pid == os.getpid():
         sandbox.close()
-
-
-def call_supports_stdin(sandbox: Sandbox) -> bool:
-    return "stdin" in inspect.signature(sandbox.call).parameters
-
-
-def call(sandbox: Sandbox, source: str, function: str, args: list, stdin: str = ""):
-    """``Sandbox.call`` with the test's stdin, which the format allows.
-
-    The sandbox's public ``call`` takes no stdin yet; until it does, a call with
-    input goes through the same request the public method builds.
-    """
-    if not stdin:
-        return sandbox.call(source, function, args)
-    if call_supports_stdin(sandbox):
-        return sandbox.call(source, function, args, stdin=stdin)
-    limits = sandbox.limits
-    request = sandbox._request(source, stdin, limits, call={"function": function, "args": args})
-    return sandbox._wait(sandbox._submit([request]), limits)[0]

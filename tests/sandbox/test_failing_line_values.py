@@ -8,7 +8,7 @@ import json
 import math
 
 from sandbox import line_values
-from sandbox.server import _checked_error
+from sandbox.bounds import check_error as _checked_error  # the server's check
 
 
 def _values(sandbox, source, stdin=""):

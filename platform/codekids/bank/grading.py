@@ -2,9 +2,10 @@
 
     report = grade(exercise, source, "ro")
 
-Plain runs (io and turtle tests) go in one ``run_many`` over their inputs
-(tests with the same input share a run); function tests are ``call``s sent
-at the same time from a few threads. A hidden test's data (its input, expected
+Every test of an exercise (io, turtle and function tests) goes in one
+``Sandbox.grade``: one process for the submission, each test in a fresh
+namespace with its own verdict (plain tests with the same input share a run).
+A hidden test's data (its input, expected
 output, what the program printed for it, data-bearing error messages) never
 reaches the report.
 """
@@ -12,7 +13,6 @@ reaches the report.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,7 +54,6 @@ MESSAGES = {
                        "the task again: does your program do exactly what it asks?"),
     "difference_at": _l("First difference: line %(line)s, column %(column)s."),
 }
-MAX_CALL_THREADS = 8
 
 
 @dataclass
@@ -111,22 +110,23 @@ class GradeReport:
 
 
 def run_tests(sandbox, exercise: Exercise, source: str) -> list:
-    """One RunResult per test, in order: one ``run_many`` plus concurrent calls."""
+    """One RunResult per test, in order, from one ``grade`` of the submission."""
     requests = [get_kind(t.kind).request(t) for t in exercise.tests]
-    stdins = list(dict.fromkeys(r.stdin for r in requests if r.call is None))
-    runs = dict(zip(stdins, sandbox.run_many(source, stdins), strict=True)) if stdins else {}
-    calls = [(i, r) for i, r in enumerate(requests) if r.call is not None]
-    called = {}
-    if calls:
-        from codekids import sandbox_client
-
-        with ThreadPoolExecutor(max_workers=min(MAX_CALL_THREADS, len(calls))) as pool:
-            futures = {
-                i: pool.submit(sandbox_client.call, sandbox, source, r.call[0], r.call[1], r.stdin)
-                for i, r in calls
-            }
-            called = {i: f.result() for i, f in futures.items()}
-    return [called[i] if r.call is not None else runs[r.stdin] for i, r in enumerate(requests)]
+    tests: list[dict] = []
+    plain: dict[str, int] = {}  # stdin -> its run, for plain tests
+    where = []
+    for r in requests:
+        if r.call is None and r.stdin in plain:
+            where.append(plain[r.stdin])
+            continue
+        if r.call is None:
+            plain[r.stdin] = len(tests)
+            tests.append({"stdin": r.stdin})
+        else:
+            tests.append({"call": [r.call[0], list(r.call[1])], "stdin": r.stdin})
+        where.append(len(tests) - 1)
+    results = sandbox.grade(source, tests) if tests else []
+    return [results[i] for i in where]
 
 
 def grade(exercise: Exercise, source: str, locale: str = "ro", *, sandbox=None) -> GradeReport:

@@ -212,11 +212,11 @@ def test_tests_with_the_same_input_share_one_run(tmp_path, greet):
         def __init__(self):
             self.stdins = []
 
-        def run_many(self, source, stdins):
+        def grade(self, source, tests):
             from sandbox import RunResult
 
-            self.stdins.append(list(stdins))
-            return [RunResult(status="ok", stdout="") for _ in stdins]
+            self.stdins.append([t["stdin"] for t in tests])
+            return [RunResult(status="ok", stdout="") for _ in tests]
 
     twice = GREET + '[[tests]]\nkind = "io"\nstdin = "Ana\\n"\nstdout = "Salut, Ana!\\n"\n'
     exercise = make_exercise(tmp_path, twice, "twice.toml")

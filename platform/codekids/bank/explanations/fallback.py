@@ -64,7 +64,7 @@ class Fallback(Explanation):
     def detect(self, ctx):
         if ctx.result.status == "ok":
             return None
-        if ctx.error_type == "SandboxError":
+        if ctx.error_type in ("SandboxError", "SandboxBusy"):  # busy: "try again" reads the same
             return self.match(ctx, variant="sandbox")
         if ctx.line is None:
             return self.match(ctx, variant="nowhere")
