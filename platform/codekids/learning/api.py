@@ -48,6 +48,9 @@ def error_answer(code: str, status: int | None = None):
 
 @bp.errorhandler(LearningError)
 def _learning_error(err: LearningError):
+    if err.code == "sandbox_unavailable":  # nothing was recorded: the same request, later
+        body, status = error_answer(err.code)
+        return body, status, {"Retry-After": "60"}
     return error_answer(err.code)
 
 

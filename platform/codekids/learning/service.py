@@ -8,12 +8,20 @@ A graded submission, the child's progress on the exercise and the lines it
 earns for the national counter are written in ONE transaction
 (``record_submission``); the client's key makes a double click on Submit one
 submission.
+
+The sandbox failing is never the child's fault: every run goes through
+``sandbox_client.Retrying`` (a lost run is sent once more, a busy queue once
+after a short pause), and a run lost twice raises ``sandbox_unavailable``
+("try again in a minute") before anything is written: no submission, no
+attempt, no "stuck" streak, no stars lost, no lines; the draft stays.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -36,6 +44,7 @@ from codekids.learning.models import (
     Project,
     Submission,
 )
+from codekids.sandbox_client import Retrying, SandboxUnavailable
 from sandbox.result import Limits
 
 # The sandbox refuses longer programs; saying so before sending one is kinder and cheaper.
@@ -65,10 +74,13 @@ MESSAGES = {
     "name_taken": _l("You already have a project with this name. Pick another name."),
     "bad_name": _l("Give your project a name, at most 60 letters long."),
     "no_more_hints": _l("You have seen every hint for this exercise."),
+    # The sandbox failed twice (or its queue stayed full): not the child's doing.
+    "sandbox_unavailable": _l("The computer could not run your program just now. It is not "
+                              "your fault. Try again in a minute."),
 }
 STATUS = {"empty_source": 400, "too_large": 413, "bad_source": 400, "not_found": 404,
           "bad_request": 400, "busy": 503, "forbidden": 403, "name_taken": 409,
-          "bad_name": 400, "no_more_hints": 409}
+          "bad_name": 400, "no_more_hints": 409, "sandbox_unavailable": 503}
 
 
 class LearningError(Exception):
@@ -159,12 +171,19 @@ def next_exercise(bank: Bank, exercise: Exercise) -> Exercise | None:
 # ---- running -----------------------------------------------------------------------------
 
 
-def _sandbox(sandbox):
-    if sandbox is not None:
-        return sandbox
-    from codekids.sandbox_client import get_sandbox
+def _sandbox(sandbox) -> Retrying:
+    """The sandbox to run a child's program in (None: the site's own), retrying lost runs."""
+    return Retrying(sandbox)
 
-    return get_sandbox()
+
+@contextmanager
+def _sandbox_failures() -> Iterator[None]:
+    """A run the sandbox lost twice: the child reads "try again in a minute", and the
+    caller records nothing, since it raises before its first write."""
+    try:
+        yield
+    except SandboxUnavailable:
+        raise LearningError("sandbox_unavailable") from None
 
 
 def drawn_segments(turtle: list[dict] | None) -> list[dict] | None:
@@ -205,7 +224,8 @@ def run_exercise(child, exercise: Exercise, source: str, stdin: str, locale: str
     """Run (not graded) with the child's own input; recorded so a librarian can see it."""
     source = clean_source(source)
     stdin = clean_stdin(stdin)
-    result = _sandbox(sandbox).run(source, stdin=stdin)
+    with _sandbox_failures():
+        result = _sandbox(sandbox).run(source, stdin=stdin)
     function_tests = any(t.kind == "function" for t in exercise.tests)
     # The page shows the input box only on exercises that read input (Exercise.reads_input).
     answer = run_answer(result, source, locale, function_tests=function_tests,
@@ -226,7 +246,8 @@ def run_playground(child, source: str, stdin: str, locale: str, *, project_id: i
     source = clean_source(source)
     stdin = clean_stdin(stdin)
     project = get_project(child, project_id) if project_id is not None else None
-    result = _sandbox(sandbox).run(source, stdin=stdin)
+    with _sandbox_failures():
+        result = _sandbox(sandbox).run(source, stdin=stdin)
     answer = run_answer(result, source, locale, stdin=stdin)
     submission = Submission(
         child_id=child.id, club_id=child.club_id, kind=PLAYGROUND,
@@ -360,7 +381,8 @@ def record_submission(child, exercise: Exercise, source, client_key, locale: str
     existing = _submission_by_key(child.id, client_key)
     if existing is not None:
         return _duplicate(existing, nxt)
-    report = grade(exercise, source, locale, sandbox=_sandbox(sandbox))
+    with _sandbox_failures():  # lost twice: nothing below runs, nothing is recorded
+        report = grade(exercise, source, locale, sandbox=_sandbox(sandbox))
     found_set = bank.get_set(exercise.set_id) if bank is not None else None
     set_ids = [e.id for e in found_set.exercises] if found_set is not None else []
     for _attempt in range(2):
