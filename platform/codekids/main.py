@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from codekids import db
 from codekids.i18n import LANGUAGES
+from codekids.redirects import redirect_back
 
 bp = Blueprint("main", __name__)
 
@@ -30,8 +31,5 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
-    target = request.form.get("next") or url_for("main.index")
-    # Only ever go back to a page of this site.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    # Back to the page the switch was on: only ever a page of this site.
+    return redirect_back(request.form.get("next"))
