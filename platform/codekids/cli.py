@@ -286,11 +286,42 @@ def serve_command(host, port, workers, threads, run_migrations) -> None:
     # Workers build their own app (and engine) after the fork: pooled connections
     # must never be shared between processes.
     db.get_engine().dispose()
-    options = {
+    options = gunicorn_options(settings, host, port, workers, threads)
+    click.echo(f"Serving CODE Kids at http://{options['bind']}/ with {options['workers']} workers")
+    # One pooled database connection per thread unless CODEKIDS_DB_POOL_SIZE says otherwise.
+    _GunicornApp(options, {"db_pool_size": settings.db_pool_size or threads}).run()
+
+
+# Longer than any browser keeps an idle connection (Chrome 300 s, Firefox 115 s), so
+# the browser, not the server, closes it: a library PC on a slow link pays for a new
+# connection (and TLS handshake) only when it was idle for minutes, and never sends a
+# request into a connection the server is closing at that very moment.
+KEEPALIVE_SECONDS = 320
+
+
+def gunicorn_options(settings, host: str | None = None, port: int | None = None,
+                     workers: int | None = None, threads: int = 4) -> dict:
+    """gunicorn's settings for `codekids serve` (README, "Serving")."""
+    return {
         "bind": f"{host or settings.serve_host}:{port or settings.serve_port}",
         "workers": workers or settings.serve_workers,
+        # gthread keeps idle connections alive in its poller, without holding a
+        # thread (the sync worker cannot keep a connection alive at all): each one
+        # costs a file descriptor and one of worker_connections.
         "worker_class": "gthread",
         "threads": threads,
+        "keepalive": KEEPALIVE_SECONDS,
+        "worker_connections": 1000,
+        # Proxies are trusted only as CODEKIDS_TRUSTED_PROXIES says, by ProxyFix in
+        # codekids.web, which counts hops. gunicorn's own check trusts whatever comes
+        # from 127.0.0.1 by default (or $FORWARDED_ALLOW_IPS), so any local process
+        # or a same-host proxy passing a client's X-Forwarded-Proto through could
+        # make the site believe HTTPS with CODEKIDS_TRUSTED_PROXIES=0; and it reads
+        # X-Forwarded-Ssl and X-Forwarded-Protocol too, which a proxy seldom strips.
+        # So gunicorn trusts no peer and interprets no forwarding header itself.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "forwarder_headers": "",
         # No gunicorn access log: it prints full URLs (query strings, invitation
         # tokens). The app writes one line per request instead (codekids.logs).
         "accesslog": None,
@@ -299,9 +330,6 @@ def serve_command(host, port, workers, threads, run_migrations) -> None:
         # One shared default path for every gunicorn on the machine: not worth the clash.
         "control_socket_disable": True,
     }
-    click.echo(f"Serving CODE Kids at http://{options['bind']}/ with {options['workers']} workers")
-    # One pooled database connection per thread unless CODEKIDS_DB_POOL_SIZE says otherwise.
-    _GunicornApp(options, {"db_pool_size": settings.db_pool_size or threads}).run()
 
 
 @click.command("backup")
