@@ -8,7 +8,6 @@ a visitor's cookie before login survives it (session fixation).
 from __future__ import annotations
 
 from contextlib import nullcontext
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -40,6 +39,7 @@ from codekids.accounts.models import CHILD, User
 from codekids.clubs import service as clubs
 from codekids.db import utcnow
 from codekids.i18n import LANGUAGES
+from codekids.redirects import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -83,24 +83,6 @@ def _start_session(user: User) -> None:
         session["locale"] = locale
     login_user(user)
     session["last_seen"] = utcnow().isoformat()
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only paths of this site: never another host, not even as //host or /\\host."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if (
-        not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-        or parts.scheme
-        or parts.netloc
-        or any(ord(c) < 32 for c in target)
-    ):
-        return None
-    return target
 
 
 def _lock_message(lock: service.Lock) -> str:
@@ -270,7 +252,7 @@ def logout():
 def staff_login():
     form = StaffLoginForm()
     if request.method == "GET":
-        form.next.data = _safe_next(request.args.get("next")) or ""
+        form.next.data = local_path(request.args.get("next")) or ""
     error = None
     status = 200
     if form.validate_on_submit():
@@ -281,7 +263,7 @@ def staff_login():
             _start_session(outcome.user)
             if outcome.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(form.next.data) or url_for("main.index"))
+            return redirect(local_path(form.next.data) or url_for("main.index"))
         status = 422
         if outcome.lock:
             status = 429
