@@ -2,16 +2,18 @@
 
 `live_server` starts the site (CSRF on, real login pages, real sessions) in a
 thread on a fresh, migrated SQLite database holding the demo world of
-`codekids demo`. `page` is a Playwright page in headless /usr/bin/chromium.
+`codekids demo`. `page` is a Playwright page in headless Chromium.
 
-Playwright cannot download its own browsers here (the network is closed), so we
-launch Debian's `chromium` through `executable_path`. When it is missing the
-tests fail with the command that installs it: a browser test that skips quietly
-is a browser test nobody runs.
+The browser is Debian's `chromium` at /usr/bin/chromium (or $CODEKIDS_TEST_CHROMIUM),
+launched through `executable_path`; where it is missing, Playwright's own
+Chromium, which `./dev test` downloads when the network allows it. When neither
+starts the tests fail with the command that installs one: a browser test that
+skips quietly is a browser test nobody runs.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ from codekids import create_app, db, migrate
 from codekids.cli import DemoLogins, seed_demo
 from tests.conftest import FAST_HASHING
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CODEKIDS_TEST_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # CI runs as root, where Chromium's own sandbox refuses to start
     "--disable-background-networking",
@@ -32,8 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 INSTALL_HINT = (
-    "Debian's Chromium is needed for the browser tests and is not at /usr/bin/chromium. "
-    "Install it with: sudo apt-get update && sudo apt-get install -y chromium"
+    f"The browser tests need Chromium: Debian's is not at {CHROMIUM} and Playwright's own "
+    "does not start. Run ./dev test (it installs one), or install it with: "
+    "sudo apt-get update && sudo apt-get install -y chromium"
 )
 
 
@@ -70,14 +73,18 @@ def live_server(tmp_path_factory) -> LiveServer:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Error, sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        if CHROMIUM.exists():
+            chromium = pw.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+        else:
+            try:  # Playwright's own, in ~/.cache/ms-playwright
+                chromium = pw.chromium.launch(headless=True, args=CHROMIUM_ARGS)
+            except Error:
+                pytest.fail(INSTALL_HINT, pytrace=False)
         yield chromium
         chromium.close()
 
