@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import resource
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -82,15 +83,21 @@ def _deny_all(sc, flt, names, err=errno.EPERM):
             pass  # unknown on this architecture
 
 
-def _child_filter_program():
-    """Compile the per-child filter once; return (prog struct, keepalive)."""
+# What only the child's own filter denies: the zygote, which loads the rest of
+# CHILD_DENIED once for all its children, still needs to clone them, and each
+# child needs to take its own uid before it loads this short tail.
+CHILD_TAIL = "clone setuid setgid setreuid setregid setresuid setresgid setgroups".split()
+
+
+def _child_filter_program(denied=tuple(CHILD_DENIED), write_rules=True):
+    """Compile a child filter once; return (prog struct, keepalive)."""
     sc = _seccomp()
     if sc is None:
         return None
     flt = sc.SyscallFilter(sc.ALLOW)
-    _deny_all(sc, flt, CHILD_DENIED)
+    _deny_all(sc, flt, denied)
     # openat2 is denied with ENOSYS so libc falls back to openat, checked here.
-    for syscall, arg in (("open", 1), ("openat", 2)):
+    for syscall, arg in (("open", 1), ("openat", 2)) if write_rules else ():
         for flag in _WRITE_FLAGS:
             flt.add_rule(sc.ERRNO(errno.EACCES), syscall, sc.Arg(arg, sc.MASKED_EQ, flag, flag))
     r, w = os.pipe()
@@ -110,10 +117,40 @@ def _child_filter_program():
 
 
 class ChildWalls:
-    """Per-child setup, prepared in the server so that a fork pays little."""
+    """Per-child setup, prepared in the server so that a fork pays little.
+
+    A child forked by the server itself loads the whole child filter. The
+    zygote loads all of it but ``CHILD_TAIL`` once, with no_new_privs and the
+    job-independent resource limits (``enter_zygote``): its children inherit
+    them and load only the tail (a filter's cost, its translation and JIT in
+    the kernel, grows with its length). Together the two filters deny what
+    the whole one does."""
 
     def __init__(self, use_seccomp: bool):
         self.filter = _child_filter_program() if use_seccomp else None
+        self.zygote_filter = self.tail_filter = None
+        if self.filter is not None:
+            head = tuple(n for n in CHILD_DENIED if n not in CHILD_TAIL)
+            self.zygote_filter = _child_filter_program(head)
+            self.tail_filter = _child_filter_program(tuple(CHILD_TAIL), write_rules=False)
+        self.in_zygote = False  # True in the zygote (and its children) once entered
+
+    def enter_zygote(self, job_independent_limits) -> bool:
+        """In the zygote: raise what every child of it would raise itself."""
+        try:
+            for limit, value in job_independent_limits:
+                resource.setrlimit(limit, value)
+        except (OSError, ValueError):
+            return False
+        if not self.no_new_privs():
+            return False
+        if self.filter is not None:
+            if self.zygote_filter is None or self.tail_filter is None:
+                return False
+            if not self._load(self.zygote_filter):
+                return False
+        self.in_zygote = True
+        return True
 
     def no_new_privs(self) -> bool:
         return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
@@ -124,7 +161,10 @@ class ChildWalls:
     def load_filter(self) -> bool:
         if self.filter is None:
             return False
-        prog, _buf = self.filter
+        return self._load(self.tail_filter if self.in_zygote else self.filter)
+
+    def _load(self, program) -> bool:
+        prog, _buf = program
         if os.uname().machine == "x86_64":
             flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW
             if (
