@@ -596,10 +596,7 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         # a job (its code unmarshalled, a fresh namespace, a verdict checked
         # and written as JSON), so the pages it copies are the ones a run would
         # copy anyway. No child code has run in this process.
-        state = runtime.RunState("1\n", write=lambda b: None)
-        code = marshal.loads(server.prefault_code)  # noqa: S302 - our own code
-        json.dumps(runtime.run_code(code, state))
-        _CS.state = None
+        _rehearse(server, times=1, compiled=server.prefault_code, write=_discard)
 
 
 def _child_take_job():
@@ -630,12 +627,12 @@ def _child_take_job():
     return req
 
 
-def _test_state(limits, test):
+def _test_state(limits, test, write=None):
     """A fresh run for one test: its stdin, output count, seeded random, turtle."""
     state = runtime.RunState(
         test.get("stdin", ""),
         output_limit=int(limits["output_bytes"]),
-        write=_emit_stdout,
+        write=write or _emit_stdout,
         stop=_Child.stop,
         max_segments=int(limits.get("max_turtle_segments", 50_000)),
         seed=limits.get("random_seed", 0),
@@ -706,7 +703,11 @@ REHEARSAL_SOURCE = (
 REHEARSALS = 12  # CPython 3.11 quickens a code object on its 8th call
 
 
-def _rehearse(server, times=REHEARSALS):
+def _discard(data: bytes):
+    """The prefault run's stdout (a warm child's stdout is the server's pipe)."""
+
+
+def _rehearse(server, times=REHEARSALS, compiled=None, write=None):
     """Walk a job's path, without its side effects, ``times`` times in the
     process that will fork the children (the zygote; the server when it forks
     them itself), so that what every child would otherwise write for itself
@@ -716,28 +717,33 @@ def _rehearse(server, times=REHEARSALS):
     compile's above all: every child compiling a new program wrote them all
     again), the allocator's free lists. Every such write in a child copies a
     page it shares with the zygote. Output goes to this process's stdout,
-    /dev/null; nothing here changes a limit."""
+    /dev/null; nothing here changes a limit.
+
+    Also a warm child's prefault run (``compiled``: the marshalled code, as a
+    job with cached code brings it; ``write``: stdout discarded): the pages
+    a job's path copies are then copied while the child waits for its job,
+    not once the job is here."""
     limits = {"output_bytes": 65536, "max_turtle_segments": 50_000, "random_seed": 0}
     tests = [{"stdin": s} for s in ("7\n", "100\n", "x\n")]
     call = {"stdin": "1\n", "call": {"function": "f", "args": [1, "a"]}}
-    res_fd = _CS.res_fd
-    _CS.res_fd = server.devnull
     try:
         for _ in range(times):
             req = marshal.loads(  # noqa: S302 - our own bytes
                 marshal.dumps({"source": REHEARSAL_SOURCE, "limits": limits, "tests": tests})
             )
-            code = policy.compile_program(req["source"], server.module_names)
-            code = marshal.loads(marshal.dumps(code))  # noqa: S302 - as a cached one arrives
+            if compiled is None:
+                code = policy.compile_program(req["source"], server.module_names)
+                code = marshal.loads(marshal.dumps(code))  # noqa: S302 - as a cached one arrives
+            else:
+                code = marshal.loads(compiled)  # noqa: S302 - our own code
             for test in req["tests"] + [call]:
-                state = _test_state(req["limits"], test)
+                state = _test_state(req["limits"], test, write)
                 result = runtime.run_code(code, state, test.get("call"))
                 _CS.index = 0
                 _Child.frame(result, False)
                 _CS.state = state = None
             gc.collect()
     finally:
-        _CS.res_fd = res_fd
         _CS.state = None
         _CS.out_bytes = _CS.test_out = 0
 
@@ -809,7 +815,7 @@ class Server:
         self.finished = deque()  # answered jobs whose child waits to be dismissed
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
-        self.prefault = bool(config.get("prefault", False))
+        self.prefault = bool(config.get("prefault", True))
         self.free_uids = list(range(self.uid_first, self.uid_first + uid_count))[::-1]
         self.pending = deque()
         self.queue_bound = max(1, int(config.get("queue", QUEUE_PER_SLOT * self.pool)))
@@ -844,7 +850,7 @@ class Server:
         runtime.run_code(self.warm_code, state)
         # The prefault run of a warm child (_child_prepare): what every run does.
         self.prefault_code = marshal.dumps(
-            policy.compile_program("n = int(input())\nprint(n + 1)\n", self.module_names)
+            policy.compile_program(REHEARSAL_SOURCE, self.module_names)
         )
         # And a program that fails, so describing its failing line is loaded too.
         failing = policy.compile_program(
