@@ -596,7 +596,7 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         # a job (its code unmarshalled, a fresh namespace, a verdict checked
         # and written as JSON), so the pages it copies are the ones a run would
         # copy anyway. No child code has run in this process.
-        _rehearse(server, times=1, compiled=server.prefault_code, write=_discard)
+        _rehearse(server, 1, server.prefault_code, _discard, [{"stdin": "1\n"}])
 
 
 def _child_take_job():
@@ -707,7 +707,7 @@ def _discard(data: bytes):
     """The prefault run's stdout (a warm child's stdout is the server's pipe)."""
 
 
-def _rehearse(server, times=REHEARSALS, compiled=None, write=None):
+def _rehearse(server, times=REHEARSALS, compiled=None, write=None, tests=None):
     """Walk a job's path, without its side effects, ``times`` times in the
     process that will fork the children (the zygote; the server when it forks
     them itself), so that what every child would otherwise write for itself
@@ -719,13 +719,16 @@ def _rehearse(server, times=REHEARSALS, compiled=None, write=None):
     page it shares with the zygote. Output goes to this process's stdout,
     /dev/null; nothing here changes a limit.
 
-    Also a warm child's prefault run (``compiled``: the marshalled code, as a
-    job with cached code brings it; ``write``: stdout discarded): the pages
-    a job's path copies are then copied while the child waits for its job,
-    not once the job is here."""
+    Also a warm child's prefault run (off by default: ``compiled``, the
+    marshalled code of a one-line program, as a job with cached code brings
+    it; ``write``: stdout discarded; one test): the pages a job's path copies
+    are then copied while the child waits for its job, not once the job is
+    here. It costs more CPU than it saves time (~0.5 ms a child, measured
+    with /tmp-free bench/sandbox.py runs), so it stays a tuning option."""
     limits = {"output_bytes": 65536, "max_turtle_segments": 50_000, "random_seed": 0}
-    tests = [{"stdin": s} for s in ("7\n", "100\n", "x\n")]
-    call = {"stdin": "1\n", "call": {"function": "f", "args": [1, "a"]}}
+    if tests is None:
+        tests = [{"stdin": s} for s in ("7\n", "100\n", "x\n")]
+        tests.append({"stdin": "1\n", "call": {"function": "f", "args": [1, "a"]}})
     try:
         for _ in range(times):
             req = marshal.loads(  # noqa: S302 - our own bytes
@@ -736,7 +739,7 @@ def _rehearse(server, times=REHEARSALS, compiled=None, write=None):
                 code = marshal.loads(marshal.dumps(code))  # noqa: S302 - as a cached one arrives
             else:
                 code = marshal.loads(compiled)  # noqa: S302 - our own code
-            for test in req["tests"] + [call]:
+            for test in req["tests"]:
                 state = _test_state(req["limits"], test, write)
                 result = runtime.run_code(code, state, test.get("call"))
                 _CS.index = 0
@@ -815,7 +818,7 @@ class Server:
         self.finished = deque()  # answered jobs whose child waits to be dismissed
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
-        self.prefault = bool(config.get("prefault", True))
+        self.prefault = bool(config.get("prefault", False))
         self.free_uids = list(range(self.uid_first, self.uid_first + uid_count))[::-1]
         self.pending = deque()
         self.queue_bound = max(1, int(config.get("queue", QUEUE_PER_SLOT * self.pool)))
@@ -850,7 +853,7 @@ class Server:
         runtime.run_code(self.warm_code, state)
         # The prefault run of a warm child (_child_prepare): what every run does.
         self.prefault_code = marshal.dumps(
-            policy.compile_program(REHEARSAL_SOURCE, self.module_names)
+            policy.compile_program("n = int(input())\nprint(n + 1)\n", self.module_names)
         )
         # And a program that fails, so describing its failing line is loaded too.
         failing = policy.compile_program(

@@ -25,6 +25,8 @@ import ctypes
 import errno
 import os
 import resource
+import sys
+import types
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -66,13 +68,44 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+# What pyseccomp asks ctypes.util.find_library for, on glibc Linux.
+_SONAMES = {"c": "libc.so.6", "seccomp": "libseccomp.so.2"}
+
+
 def _seccomp():
+    try:
+        return _slim_pyseccomp()
+    except Exception:  # noqa: BLE001, S110 - then the plain import, below
+        pass
     try:
         import pyseccomp  # noqa: PLC0415 - optional: the wall is reported absent without it
 
         return pyseccomp
     except Exception:  # noqa: BLE001 - ImportError, or OSError when libseccomp is missing
         return None
+
+
+def _slim_pyseccomp():
+    """pyseccomp, imported without ``ctypes.util``. pyseccomp wants it only for
+    two ``find_library`` calls, and ``ctypes.util`` imports tempfile,
+    subprocess, shutil (zlib, bz2, lzma) and threading: in the fork server,
+    a dozen modules and ~40 more memory mappings that every fork copies and
+    every child's exit tears down. A stand-in answers the two sonames for the
+    import alone; when that fails (another libc), the plain import runs."""
+    if "pyseccomp" in sys.modules or "ctypes.util" in sys.modules:
+        import pyseccomp  # noqa: PLC0415
+
+        return pyseccomp
+    stub = types.ModuleType("ctypes.util")
+    stub.find_library = _SONAMES.get
+    sys.modules["ctypes.util"] = stub
+    ctypes.util = stub
+    try:
+        import pyseccomp  # noqa: PLC0415
+    finally:
+        del sys.modules["ctypes.util"]
+        del ctypes.util
+    return pyseccomp
 
 
 def _deny_all(sc, flt, names, err=errno.EPERM):
