@@ -129,7 +129,9 @@ def check_error(error) -> dict | None:
     }
     if out["type"] == "Refused":
         reason = error.get("reason")
-        out["reason"] = reason if type(reason) is str and reason in REASONS else "syntax_not_allowed"
+        out["reason"] = (
+            reason if type(reason) is str and reason in REASONS else "syntax_not_allowed"
+        )
         out["name"] = _short(error.get("name"))
     limit = error.get("limit")
     if type(limit) is str and limit in LIMIT_NAMES:

@@ -282,7 +282,10 @@ class Sandbox:
         with self._lock:
             if self._closed:
                 raise RuntimeError("this Sandbox is closed")
-            if not self._alive:
+            # A server that died since the last answer (its reader thread may
+            # not have seen the end of its pipe yet) is replaced before this
+            # run is sent, not answered "stopped" for a run it never had.
+            if not self._alive or self._proc.poll() is not None:
                 self._spawn()
             pendings = []
             for req in requests:

@@ -120,13 +120,56 @@ def _quoted_name(info: str) -> str | None:
     return None
 
 
+_VISITORS: dict = {}  # node class -> BeginnerPolicy's visit_X function (or generic_visit)
+
+
 class BeginnerPolicy(RestrictingNodeTransformer):
     """RestrictedPython's transformer with the beginner adaptations above."""
 
     def __init__(self, *args, module_names: dict[str, tuple[str, ...]] | None = None, **kw):
         super().__init__(*args, **kw)
+        self._visitors = _VISITORS
         self.refusals: list[Refusal] = []
         self.module_names = module_names or {}
+
+    # -- walking -------------------------------------------------------
+    def visit(self, node):
+        """``NodeVisitor.visit``, its visitor looked up once per node class."""
+        cls = node.__class__
+        method = self._visitors.get(cls)
+        if method is None:
+            method = self._visitors[cls] = getattr(
+                type(self), "visit_" + cls.__name__, type(self).generic_visit
+            )
+        return method(self, node)
+
+    def node_contents_visit(self, node):
+        """``ast.NodeTransformer.generic_visit`` (what RestrictedPython calls to
+        visit a node's children), its ``iter_fields`` generator inlined: the
+        transformer visits every node of a program through here, and the
+        generator was most of a compile's time in Python."""
+        AST, visit = ast.AST, self.visit
+        for field in node._fields:
+            old_value = getattr(node, field, None)
+            if isinstance(old_value, list):
+                new_values = []
+                for value in old_value:
+                    if isinstance(value, AST):
+                        value = visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old_value[:] = new_values
+            elif isinstance(old_value, AST):
+                new_node = visit(old_value)
+                if new_node is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new_node)
+        return node
 
     # -- refusals with reasons -------------------------------------------
     def error(self, node, info):
@@ -304,12 +347,41 @@ class BeginnerPolicy(RestrictingNodeTransformer):
         self.refuse(node, "syntax_not_allowed", "try/except* is not allowed")
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
+def _nodes(tree: ast.AST) -> list:
+    """Every node of ``tree``, in ``ast.walk``'s order (breadth first), without
+    its two generators per node: the compile of a child's program walks its
+    tree in Python several times, and ``ast.walk`` was a third of it."""
+    AST = ast.AST
+    out = [tree]
+    append = out.append
+    for node in out:  # grows while it is read: each node's children join the end
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        append(item)
+    return out
+
+
+def _forbidden_load(nodes) -> ast.Name | None:
+    """The first name a program reads (in walk order) that is a forbidden
+    builtin it did not bind itself (assigned, defined, an argument, imported,
+    an ``except ... as`` name): one pass over the nodes for both."""
     bound = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            bound.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    loads = []
+    Name, Load = ast.Name, ast.Load
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for n in nodes:
+        if isinstance(n, Name):
+            if isinstance(n.ctx, Load):
+                if n.id in FORBIDDEN_BUILTINS:
+                    loads.append(n)
+            else:
+                bound.add(n.id)
+        elif isinstance(n, defs):
             bound.add(n.name)
         elif isinstance(n, ast.arg):
             bound.add(n.arg)
@@ -317,7 +389,49 @@ def _bound_names(tree: ast.AST) -> set[str]:
             bound.add((n.asname or n.name).split(".")[0])
         elif isinstance(n, ast.ExceptHandler) and n.name:
             bound.add(n.name)
-    return bound
+    for n in loads:
+        if n.id not in bound:
+            return n
+    return None
+
+
+def _fix_missing_locations(tree: ast.AST) -> None:
+    """``ast.fix_missing_locations`` without recursion or generators: a node
+    with no position takes its parent's (the transformer's new nodes)."""
+    AST = ast.AST
+    stack = [(tree, 1, 0, 1, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, line, col, end_line, end_col = pop()
+        attributes = node._attributes
+        if "lineno" in attributes:
+            if hasattr(node, "lineno"):
+                line = node.lineno
+            else:
+                node.lineno = line
+        if "end_lineno" in attributes:
+            if getattr(node, "end_lineno", None) is None:
+                node.end_lineno = end_line
+            else:
+                end_line = node.end_lineno
+        if "col_offset" in attributes:
+            if hasattr(node, "col_offset"):
+                col = node.col_offset
+            else:
+                node.col_offset = col
+        if "end_col_offset" in attributes:
+            if getattr(node, "end_col_offset", None) is None:
+                node.end_col_offset = end_col
+            else:
+                end_col = node.end_col_offset
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push((value, line, col, end_line, end_col))
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push((item, line, col, end_line, end_col))
 
 
 def compile_program(source: str, module_names: dict[str, tuple[str, ...]] | None = None):
@@ -329,26 +443,23 @@ def compile_program(source: str, module_names: dict[str, tuple[str, ...]] | None
     """
     try:
         tree = ast.parse(source, FILENAME, "exec")
-        bound = _bound_names(tree)
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-                if n.id in FORBIDDEN_BUILTINS and n.id not in bound:
-                    raise CompileRefused(
-                        Refusal(
-                            "name_not_allowed",
-                            f'"{n.id}" cannot be used here',
-                            n.lineno,
-                            n.col_offset + 1,
-                            n.id,
-                        )
-                    )
-            elif isinstance(n, ast.Attribute) and n.attr in INSPECT_ATTRIBUTES:
-                pass  # refused by the transformer below, with its line
+        n = _forbidden_load(_nodes(tree))
+        if n is not None:
+            raise CompileRefused(
+                Refusal(
+                    "name_not_allowed",
+                    f'"{n.id}" cannot be used here',
+                    n.lineno,
+                    n.col_offset + 1,
+                    n.id,
+                )
+            )
+        # An attribute in INSPECT_ATTRIBUTES is refused by the transformer, with its line.
         policy = BeginnerPolicy([], [], {}, module_names=module_names)
         tree = policy.visit(tree)
         if policy.refusals:
             raise CompileRefused(policy.refusals[0])
-        ast.fix_missing_locations(tree)
+        _fix_missing_locations(tree)
         return compile(tree, FILENAME, "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
         raise CompileRefused(

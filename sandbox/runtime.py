@@ -326,6 +326,15 @@ def _write_(obj):
         _STATE.refuse(
             "attribute_not_allowed", f"{type(obj).__name__} objects cannot be changed here"
         )
+    if isinstance(obj, (type, types.FunctionType)) and obj.__module__ != "__main__":
+        # A class or function of the sandbox (turtle.Turtle, string.capwords,
+        # print): one object for every test of a submission, so a change made
+        # by one test would be seen by the next. The program's own classes and
+        # functions (``__module__`` "__main__", which it cannot rename) are
+        # made again by each test and stay its own to change.
+        _STATE.refuse(
+            "attribute_not_allowed", f"{obj.__name__} belongs to Python here and cannot be changed"
+        )
     return obj
 
 

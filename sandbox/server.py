@@ -198,6 +198,39 @@ def _error_result(kind: str, message: str) -> dict:
     }
 
 
+# What the server accepts as a run's limits, whatever the caller sends: each
+# named limit a number within these bounds (out of range: cut to the bound).
+LIMIT_BOUNDS = {
+    "cpu_seconds": (0.01, 60.0),
+    "wall_seconds": (0.05, 120.0),
+    "memory_mb": (16, 2048),
+    "output_bytes": (0, bounds.MAX_OUTPUT_BYTES),
+    "source_bytes": (1, 1024 * 1024),
+    "max_turtle_segments": (0, bounds.MAX_TURTLE_SEGMENTS),
+}
+
+
+def _clamp_limits(req) -> str | None:
+    """Put the request's limits within LIMIT_BOUNDS, in place; the problem, if
+    they are not numbers at all. The caller is the site, not a child, but a
+    bug there (or a caller asking for 1 GB of output) must not take the
+    server's bounds with it: the frame caps of bounds.py hold on these."""
+    limits = req.get("limits")
+    if not isinstance(limits, dict):
+        return "a request needs its limits"
+    out = {}
+    for name, (low, high) in LIMIT_BOUNDS.items():
+        value = limits.get(name)
+        if type(value) not in (int, float) or value != value:  # bool and NaN refused too
+            return f"limit {name} must be a number"
+        value = min(max(value, low), high)
+        out[name] = int(value) if type(low) is int else float(value)
+    seed = limits.get("random_seed", 0)
+    out["random_seed"] = seed if seed is None or type(seed) is int else 0
+    req["limits"] = out
+    return None
+
+
 def _child_test(test) -> dict:
     """One test as the child gets it: ``stdin`` and, for a function test, ``call``."""
     out = {"stdin": test.get("stdin", "") if isinstance(test, dict) else ""}
@@ -279,22 +312,48 @@ class Warm:
 # The child
 
 
+class _ChildState:
+    """What the child's code below keeps between calls. An instance with slots,
+    never class attributes: assigning to a class attribute changes the type,
+    which invalidates its version tag, so each later attribute lookup on it
+    missed CPython's type cache and wrote it again (~70 page faults a child,
+    copied from the zygote; and one per ``print``, through ``out_bytes``)."""
+
+    __slots__ = (
+        "state",
+        "res_fd",
+        "cpu_limit",
+        "cpu_before_job",
+        "inherited_as",
+        "hard_cpu",
+        "index",
+        "test_cpu",
+        "test_wall",
+        "out_bytes",
+        "test_out",
+    )
+
+    def __init__(self):
+        self.state = None
+        self.res_fd = CHILD_RESULTS
+        self.cpu_limit = 2.0
+        self.cpu_before_job = 0.0  # what the warm child used before its job arrived
+        self.inherited_as = 0  # forked by the server itself: what the server had grown by then
+        self.hard_cpu = 3  # RLIMIT_CPU hard limit: every test's share together
+        self.index = 0  # the submission's index of the test running now
+        self.test_cpu = 0.0  # CPU seconds used when that test started
+        self.test_wall = 0.0
+        self.out_bytes = 0  # stdout bytes written, all tests
+        self.test_out = 0  # out_bytes when the test started
+
+
+_CS = _ChildState()
+
+
 class _Child:
     """Owns the verdicts of the tests run in this child process: one ``R``
     frame per test, tagged with its index, each test with its own CPU budget,
-    wall clock and stdout count."""
-
-    state = None
-    res_fd = CHILD_RESULTS
-    cpu_limit = 2.0
-    cpu_before_job = 0.0  # what the warm child used before its job arrived
-    inherited_as = 0  # forked by the server itself: what the server had grown by then
-    hard_cpu = 3  # RLIMIT_CPU hard limit: every test's share together
-    index = 0  # the submission's index of the test running now
-    test_cpu = 0.0  # CPU seconds used when that test started
-    test_wall = 0.0
-    out_bytes = 0  # stdout bytes written, all tests
-    test_out = 0  # out_bytes when the test started
+    wall clock and stdout count (its state: ``_CS``)."""
 
     @staticmethod
     def cpu_used() -> float:
@@ -305,13 +364,13 @@ class _Child:
     def begin(cls, index, cpu_now=None):
         """Test ``index`` starts: its own CPU timer and its own share of the
         hard limit (the soft RLIMIT_CPU, whose SIGXCPU ends the process)."""
-        cls.index = index
-        cls.test_cpu = cls.cpu_used() if cpu_now is None else cpu_now
-        cls.test_wall = time.monotonic()
-        cls.test_out = cls.out_bytes
-        soft = min(cls.hard_cpu, math.ceil(cls.test_cpu + cls.cpu_limit) + 1)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, cls.hard_cpu))
-        signal.setitimer(signal.ITIMER_PROF, cls.cpu_limit)
+        _CS.index = index
+        _CS.test_cpu = cls.cpu_used() if cpu_now is None else cpu_now
+        _CS.test_wall = time.monotonic()
+        _CS.test_out = _CS.out_bytes
+        soft = min(_CS.hard_cpu, math.ceil(_CS.test_cpu + _CS.cpu_limit) + 1)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, _CS.hard_cpu))
+        signal.setitimer(signal.ITIMER_PROF, _CS.cpu_limit)
 
     @classmethod
     def report(cls, result: dict, end: bool):
@@ -319,18 +378,23 @@ class _Child:
         # Disarmed first: the timer firing while this frame is written would
         # write a second frame for the same test.
         signal.setitimer(signal.ITIMER_PROF, 0)
-        result["cpu_ms"] = round(max(0.0, cls.cpu_used() - cls.test_cpu) * 1000, 3)
-        result["wall_ms"] = round((time.monotonic() - cls.test_wall) * 1000, 3)
-        result["index"] = cls.index
+        _write_all(_CS.res_fd, cls.frame(result, end))
+
+    @classmethod
+    def frame(cls, result: dict, end: bool) -> bytes:
+        """The ``R`` frame of the current test's result (no side effect)."""
+        result["cpu_ms"] = round(max(0.0, cls.cpu_used() - _CS.test_cpu) * 1000, 3)
+        result["wall_ms"] = round((time.monotonic() - _CS.test_wall) * 1000, 3)
+        result["index"] = _CS.index
         result["end"] = end
-        result["stdout_bytes"] = cls.out_bytes - cls.test_out
+        result["stdout_bytes"] = _CS.out_bytes - _CS.test_out
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError):
             result["turtle"] = None
             result["value"] = None
             payload = json.dumps(result, default=repr).encode()
-        _write_all(cls.res_fd, b"R" + HEADER.pack(len(payload)) + payload)
+        return b"R" + HEADER.pack(len(payload)) + payload
 
     @classmethod
     def finish(cls, result: dict):
@@ -352,12 +416,12 @@ class _Child:
     def on_cpu_limit(cls, signum, frame):
         error = {
             "type": "TimeLimit",
-            "message": f"the program used more than {cls.cpu_limit:g} seconds of processor time",
+            "message": f"the program used more than {_CS.cpu_limit:g} seconds of processor time",
             "line": None,
             "column": None,
             "limit": "cpu",
         }
-        state = cls.state or runtime.RunState()
+        state = _CS.state or runtime.RunState()
         result = runtime.verdict(state, "timeout", error)
         result["status"], result["error"] = "timeout", error
         cls.finish(result)
@@ -367,7 +431,7 @@ def _emit_stdout(data: bytes):
     view = memoryview(data)
     while view:
         n = os.write(CHILD_STDOUT, view)
-        _Child.out_bytes += n  # the server splits the stream per test by these counts
+        _CS.out_bytes += n  # the server splits the stream per test by these counts
         view = view[n:]
 
 
@@ -453,6 +517,12 @@ def _zygote_serve(server, sock):
         if os.getppid() != server.pid:
             os._exit(0)
         _set_name(ZYGOTE_NAME)
+        _rehearse(server)
+        gc.collect()
+        gc.freeze()
+        # What every child would raise for itself (see walls.ChildWalls); when
+        # this fails, each child still raises all of it.
+        server.child_walls.enter_zygote(JOB_INDEPENDENT_LIMITS)
         sock.settimeout(None)
         while True:
             try:
@@ -479,6 +549,15 @@ def _zygote_serve(server, sock):
         os._exit(0)
 
 
+# Limits of every child that no job changes (the zygote raises them once).
+JOB_INDEPENDENT_LIMITS = (
+    (resource.RLIMIT_FSIZE, (0, 0)),
+    (resource.RLIMIT_CORE, (0, 0)),
+    (resource.RLIMIT_MEMLOCK, (0, 0)),
+    (resource.RLIMIT_MSGQUEUE, (0, 0)),
+)
+
+
 def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
     """Everything that does not depend on the job, done by a warm child
     before it waits for one: no program code has run, none will before the
@@ -492,18 +571,18 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
     os.dup2(res_fd, CHILD_RESULTS)
     os.closerange(CHILD_RESULTS + 1, server.max_fd)
     setr = resource.setrlimit
-    setr(resource.RLIMIT_FSIZE, (0, 0))
-    setr(resource.RLIMIT_CORE, (0, 0))
+    walled = server.child_walls.in_zygote  # forked by a zygote that raised these
+    if not walled:
+        for limit, value in JOB_INDEPENDENT_LIMITS:
+            setr(limit, value)
     setr(resource.RLIMIT_NOFILE, (8, 8))
-    setr(resource.RLIMIT_MEMLOCK, (0, 0))
-    setr(resource.RLIMIT_MSGQUEUE, (0, 0))
     if server.drop_uid:
         uid = UID_BASE + uid_index
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
     setr(resource.RLIMIT_NPROC, (0, 0))
-    if not server.child_walls.no_new_privs():
+    if not walled and not server.child_walls.no_new_privs():
         os._exit(EXIT_SETUP_FAILED)
     if server.child_walls.filter is not None and not server.child_walls.load_filter():
         os._exit(EXIT_SETUP_FAILED)
@@ -517,10 +596,7 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         # a job (its code unmarshalled, a fresh namespace, a verdict checked
         # and written as JSON), so the pages it copies are the ones a run would
         # copy anyway. No child code has run in this process.
-        state = runtime.RunState("1\n", write=lambda b: None)
-        code = marshal.loads(server.prefault_code)  # noqa: S302 - our own code
-        json.dumps(runtime.run_code(code, state))
-        _Child.state = None
+        _rehearse(server, 1, server.prefault_code, _discard, [{"stdin": "1\n"}])
 
 
 def _child_take_job():
@@ -534,34 +610,34 @@ def _child_take_job():
         os._exit(0)
     # Written by the server (trusted), never by a child.
     req = marshal.loads(body)  # noqa: S302
-    _Child.cpu_before_job = _Child.cpu_used()
+    _CS.cpu_before_job = _Child.cpu_used()
     limits = req["limits"]
     cpu = float(limits["cpu_seconds"])
     tests = len(req["tests"])
     # The job's own memory on top of what fork handed over from the server (its
     # heap and code cache, see Server._cache_code): no cached code counts.
-    mem = int(limits["memory_mb"]) * 1024 * 1024 + _Child.inherited_as
-    _Child.cpu_limit = cpu
+    mem = int(limits["memory_mb"]) * 1024 * 1024 + _CS.inherited_as
+    _CS.cpu_limit = cpu
     # Each test's soft limit is its own (see _Child.begin); the hard one, which
     # cannot be raised again, holds all of them.
-    _Child.hard_cpu = math.ceil(_Child.cpu_before_job + tests * cpu) + tests + 1
+    _CS.hard_cpu = math.ceil(_CS.cpu_before_job + tests * cpu) + tests + 1
     resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
     # The first test's budget also pays for the compile, as a free run's does.
-    _Child.begin(req["indices"][0], _Child.cpu_before_job)
+    _Child.begin(req["indices"][0], _CS.cpu_before_job)
     return req
 
 
-def _test_state(limits, test):
+def _test_state(limits, test, write=None):
     """A fresh run for one test: its stdin, output count, seeded random, turtle."""
     state = runtime.RunState(
         test.get("stdin", ""),
         output_limit=int(limits["output_bytes"]),
-        write=_emit_stdout,
+        write=write or _emit_stdout,
         stop=_Child.stop,
         max_segments=int(limits.get("max_turtle_segments", 50_000)),
         seed=limits.get("random_seed", 0),
     )
-    _Child.state = state
+    _CS.state = state
     return state
 
 
@@ -612,6 +688,67 @@ def _child_run(server, req):
         state = None
         gc.collect()
         _Child.report(result, False)
+
+
+REHEARSAL_SOURCE = (
+    "n = int(input())\n"
+    "total = 0\n"
+    "for i in range(1, n + 1):\n"
+    "    if i % 3 == 0 or i % 5 == 0:\n"
+    "        total += i\n"
+    "def f(a, b):\n"
+    "    return [a, b, str(a) + 'x']\n"
+    "print('Suma:', total, f(1, 2))\n"
+)
+REHEARSALS = 12  # CPython 3.11 quickens a code object on its 8th call
+
+
+def _discard(data: bytes):
+    """The prefault run's stdout (a warm child's stdout is the server's pipe)."""
+
+
+def _rehearse(server, times=REHEARSALS, compiled=None, write=None, tests=None):
+    """Walk a job's path, without its side effects, ``times`` times in the
+    process that will fork the children (the zygote; the server when it forks
+    them itself), so that what every child would otherwise write for itself
+    is written once, here, before the forks: the interpreter's type cache
+    (each miss writes an entry and two reference counts), the warm-up
+    counters and quickened bytecode of the functions on that path (the
+    compile's above all: every child compiling a new program wrote them all
+    again), the allocator's free lists. Every such write in a child copies a
+    page it shares with the zygote. Output goes to this process's stdout,
+    /dev/null; nothing here changes a limit.
+
+    Also a warm child's prefault run (off by default: ``compiled``, the
+    marshalled code of a one-line program, as a job with cached code brings
+    it; ``write``: stdout discarded; one test): the pages a job's path copies
+    are then copied while the child waits for its job, not once the job is
+    here. It costs more CPU than it saves time (~0.5 ms a child, measured
+    with /tmp-free bench/sandbox.py runs), so it stays a tuning option."""
+    limits = {"output_bytes": 65536, "max_turtle_segments": 50_000, "random_seed": 0}
+    if tests is None:
+        tests = [{"stdin": s} for s in ("7\n", "100\n", "x\n")]
+        tests.append({"stdin": "1\n", "call": {"function": "f", "args": [1, "a"]}})
+    try:
+        for _ in range(times):
+            req = marshal.loads(  # noqa: S302 - our own bytes
+                marshal.dumps({"source": REHEARSAL_SOURCE, "limits": limits, "tests": tests})
+            )
+            if compiled is None:
+                code = policy.compile_program(req["source"], server.module_names)
+                code = marshal.loads(marshal.dumps(code))  # noqa: S302 - as a cached one arrives
+            else:
+                code = marshal.loads(compiled)  # noqa: S302 - our own code
+            for test in req["tests"]:
+                state = _test_state(req["limits"], test, write)
+                result = runtime.run_code(code, state, test.get("call"))
+                _CS.index = 0
+                _Child.frame(result, False)
+                _CS.state = state = None
+            gc.collect()
+    finally:
+        _CS.state = None
+        _CS.out_bytes = _CS.test_out = 0
 
 
 def _child_run_raw(req):
@@ -1025,10 +1162,10 @@ class Server:
                 return w
         # What the server grew by since its warm-up (its code cache, its
         # heap) is not a job's to pay for in a child forked here.
-        _Child.inherited_as = self._grown_address_space()
+        _CS.inherited_as = self._grown_address_space()
         pid = os.fork()
         if pid != 0:
-            _Child.inherited_as = 0
+            _CS.inherited_as = 0
         if pid == 0:  # the child (forked here: no zygote)
             try:
                 _child_prepare(self, w.uid_index, out_w, res_w, job_r, prefault)
@@ -1089,7 +1226,7 @@ class Server:
             elif req.get("raw") and len(tests) != 1:
                 problem = "a raw run has one test"
             else:
-                problem = None
+                problem = _clamp_limits(req)
             grade = req["grade"] = Grade(req.get("id"), len(tests))
             if problem is not None:
                 self._answer_all(grade, _error_result("SandboxError", problem))

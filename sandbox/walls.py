@@ -24,6 +24,9 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import resource
+import sys
+import types
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
@@ -65,13 +68,44 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+# What pyseccomp asks ctypes.util.find_library for, on glibc Linux.
+_SONAMES = {"c": "libc.so.6", "seccomp": "libseccomp.so.2"}
+
+
 def _seccomp():
+    try:
+        return _slim_pyseccomp()
+    except Exception:  # noqa: BLE001, S110 - then the plain import, below
+        pass
     try:
         import pyseccomp  # noqa: PLC0415 - optional: the wall is reported absent without it
 
         return pyseccomp
     except Exception:  # noqa: BLE001 - ImportError, or OSError when libseccomp is missing
         return None
+
+
+def _slim_pyseccomp():
+    """pyseccomp, imported without ``ctypes.util``. pyseccomp wants it only for
+    two ``find_library`` calls, and ``ctypes.util`` imports tempfile,
+    subprocess, shutil (zlib, bz2, lzma) and threading: in the fork server,
+    a dozen modules and ~40 more memory mappings that every fork copies and
+    every child's exit tears down. A stand-in answers the two sonames for the
+    import alone; when that fails (another libc), the plain import runs."""
+    if "pyseccomp" in sys.modules or "ctypes.util" in sys.modules:
+        import pyseccomp  # noqa: PLC0415
+
+        return pyseccomp
+    stub = types.ModuleType("ctypes.util")
+    stub.find_library = _SONAMES.get
+    sys.modules["ctypes.util"] = stub
+    ctypes.util = stub
+    try:
+        import pyseccomp  # noqa: PLC0415
+    finally:
+        del sys.modules["ctypes.util"]
+        del ctypes.util
+    return pyseccomp
 
 
 def _deny_all(sc, flt, names, err=errno.EPERM):
@@ -82,15 +116,21 @@ def _deny_all(sc, flt, names, err=errno.EPERM):
             pass  # unknown on this architecture
 
 
-def _child_filter_program():
-    """Compile the per-child filter once; return (prog struct, keepalive)."""
+# What only the child's own filter denies: the zygote, which loads the rest of
+# CHILD_DENIED once for all its children, still needs to clone them, and each
+# child needs to take its own uid before it loads this short tail.
+CHILD_TAIL = "clone setuid setgid setreuid setregid setresuid setresgid setgroups".split()
+
+
+def _child_filter_program(denied=tuple(CHILD_DENIED), write_rules=True):
+    """Compile a child filter once; return (prog struct, keepalive)."""
     sc = _seccomp()
     if sc is None:
         return None
     flt = sc.SyscallFilter(sc.ALLOW)
-    _deny_all(sc, flt, CHILD_DENIED)
+    _deny_all(sc, flt, denied)
     # openat2 is denied with ENOSYS so libc falls back to openat, checked here.
-    for syscall, arg in (("open", 1), ("openat", 2)):
+    for syscall, arg in (("open", 1), ("openat", 2)) if write_rules else ():
         for flag in _WRITE_FLAGS:
             flt.add_rule(sc.ERRNO(errno.EACCES), syscall, sc.Arg(arg, sc.MASKED_EQ, flag, flag))
     r, w = os.pipe()
@@ -110,10 +150,40 @@ def _child_filter_program():
 
 
 class ChildWalls:
-    """Per-child setup, prepared in the server so that a fork pays little."""
+    """Per-child setup, prepared in the server so that a fork pays little.
+
+    A child forked by the server itself loads the whole child filter. The
+    zygote loads all of it but ``CHILD_TAIL`` once, with no_new_privs and the
+    job-independent resource limits (``enter_zygote``): its children inherit
+    them and load only the tail (a filter's cost, its translation and JIT in
+    the kernel, grows with its length). Together the two filters deny what
+    the whole one does."""
 
     def __init__(self, use_seccomp: bool):
         self.filter = _child_filter_program() if use_seccomp else None
+        self.zygote_filter = self.tail_filter = None
+        if self.filter is not None:
+            head = tuple(n for n in CHILD_DENIED if n not in CHILD_TAIL)
+            self.zygote_filter = _child_filter_program(head)
+            self.tail_filter = _child_filter_program(tuple(CHILD_TAIL), write_rules=False)
+        self.in_zygote = False  # True in the zygote (and its children) once entered
+
+    def enter_zygote(self, job_independent_limits) -> bool:
+        """In the zygote: raise what every child of it would raise itself."""
+        try:
+            for limit, value in job_independent_limits:
+                resource.setrlimit(limit, value)
+        except (OSError, ValueError):
+            return False
+        if not self.no_new_privs():
+            return False
+        if self.filter is not None:
+            if self.zygote_filter is None or self.tail_filter is None:
+                return False
+            if not self._load(self.zygote_filter):
+                return False
+        self.in_zygote = True
+        return True
 
     def no_new_privs(self) -> bool:
         return _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
@@ -124,7 +194,10 @@ class ChildWalls:
     def load_filter(self) -> bool:
         if self.filter is None:
             return False
-        prog, _buf = self.filter
+        return self._load(self.tail_filter if self.in_zygote else self.filter)
+
+    def _load(self, program) -> bool:
+        prog, _buf = program
         if os.uname().machine == "x86_64":
             flags = SECCOMP_FILTER_FLAG_SPEC_ALLOW
             if (

@@ -215,3 +215,19 @@ def test_children_do_not_inherit_the_servers_code_cache():
         assert _kb(zygote, "VmSize") - before < 2048
         for pid in warm:
             assert _kb(pid, "VmSize") - before < 4096, (pid, _kb(pid, "VmSize"), before)
+
+
+def test_a_run_sent_right_after_the_server_died_runs_in_a_new_one():
+    # The client's reader thread sees the end of the dead server's pipe in its
+    # own time; a run sent before it has must not be answered "the sandbox
+    # stopped while this program was running": that server never had it.
+    with Sandbox() as sb:
+        for n in range(15):
+            ok(sb, n)
+            pid = sb.server_pid
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and _state(pid) not in ("gone", "Z"):
+                time.sleep(0.001)
+            ok(sb, n + 1)
+            assert sb.server_pid != pid
