@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db, security_policy
 from codekids.accounts.models import User
+from codekids.clubs.models import Club
 from codekids.db import utcnow
 
 
@@ -32,21 +33,41 @@ csrf = CSRFProtect()
 
 
 # Every request of a logged-in user runs this: built once, since building a select()
-# and computing its cache key afresh cost more CPU than fetching the row.
-_USER_BY_ID = select(User).where(User.id == bindparam("uid"))
+# and computing its cache key afresh cost more CPU than fetching the row. The club's
+# active flag comes in the same round trip (one column of an outer join: loading the
+# whole club, and with it its county, cost twice as much CPU as the flag).
+_USER_BY_ID = (
+    select(User, Club.active)
+    .outerjoin(Club, Club.id == User.club_id)
+    .where(User.id == bindparam("uid"))
+)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    """The session's user, or None (anonymous) when the session was ended on the server.
+
+    The cookie holds ``"<id>:<session_version>"`` (User.get_id), signed but stored by
+    the browser: whoever copied it could replay it. So every request compares the
+    version with the row's, and every event that must end sessions bumps the row's:
+    logout (accounts/views.py), a new password (accounts/service.set_password), a
+    child's new secret and deactivating a child, a staff account or a club
+    (clubs/service.py). Deactivations are also checked here directly, so they hold
+    even for a session whose version was not bumped.
+    """
     try:
         raw_id, version = user_id.split(":", 1)
         uid, ver = int(raw_id), int(version)
-    except ValueError:
+    except (AttributeError, ValueError):
         return None
-    user = db.session.scalar(_USER_BY_ID, {"uid": uid})
-    # A bumped session_version (new password, new secret, deactivation) ends old sessions.
-    if user is None or user.session_version != ver or not user.active:
+    row = db.session.execute(_USER_BY_ID, {"uid": uid}).first()
+    if row is None:
         return None
+    user, club_active = row
+    if user.session_version != ver or not user.active:
+        return None
+    if user.is_child and not club_active:
+        return None  # a deactivated club's children are logged out at their next request
     return user
 
 
@@ -55,7 +76,14 @@ _LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 def _idle_logout():
-    """Shared library PCs: a session nobody touched for a while ends by itself."""
+    """Shared library PCs: a session nobody touched for a while ends by itself.
+
+    Without bumping session_version: ``last_seen`` travels inside the signed cookie,
+    so every copy of this stale cookie is as stale and ends here too, while the same
+    child's live session on another PC (a stale cookie left on last week's PC is
+    sent when the next child opens the site there) keeps working. The page's own
+    idle timer (static/js/site.js) posts the logout form, which does bump it.
+    """
     if not current_user.is_authenticated:
         return None
     limit = timedelta(minutes=_idle_minutes())

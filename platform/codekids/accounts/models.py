@@ -7,6 +7,7 @@ real name, no birth date.
 
 from __future__ import annotations
 
+import secrets as _random
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -29,6 +30,11 @@ CHILD = "child"
 LIBRARIAN = "librarian"
 COORDINATOR = "coordinator"
 ROLES = (CHILD, LIBRARIAN, COORDINATOR)
+
+
+def first_session_version() -> int:
+    """Random in [1, 2**30]: room for a billion bumps below PostgreSQL's integer limit."""
+    return _random.randbelow(2**30) + 1
 
 
 class User(UserMixin, Base):
@@ -58,8 +64,11 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     lockout_lifted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    # Bumped on password/secret change or deactivation: older sessions stop working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped on logout, password/secret change or deactivation: older sessions stop
+    # working (web._load_user). It starts at a random value, not 1: SQLite hands a
+    # deleted row's id to the next new row, and a deleted child's cookie ("id:1")
+    # must not log in as whoever gets that id next.
+    session_version: Mapped[int] = mapped_column(Integer, default=first_session_version)
 
     club: Mapped[Club | None] = relationship(foreign_keys=[club_id])
     county: Mapped[County | None] = relationship(foreign_keys=[county_id])

@@ -186,6 +186,25 @@ class PasswordRejected(ValueError):
         self.reason = reason
 
 
+def end_sessions(user: User) -> None:
+    """End every session of this user, on every browser, at its next request.
+
+    Sessions live in signed cookies the browser keeps, so a copied cookie is
+    refused only because its session_version no longer matches (web._load_user).
+    One version per user, not per browser: a child logged in on two PCs who
+    presses "This is not me" on one is logged out on both, which is what a shared
+    library PC needs. One UPDATE that adds 1, so two logouts racing both count.
+    """
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.expire(user, ["session_version"])
+
+
 def set_password(user: User, new_password: str, *, temporary: bool = False) -> None:
     problem = passwords.password_problem(new_password, user.username)
     if problem:

@@ -226,14 +226,29 @@ def child_secret(code: str, child_id: int):
 
 @bp.route("/iesire", methods=["GET", "POST"])
 def logout():
-    """Ends the session. A child goes back to their club's nickname list, so the
-    next child at the same PC only has to find their own name."""
+    """Ends the session on the server: a POST with the CSRF token (the header's
+    "Log out" and "This is not me" buttons, and the idle timer of static/js/site.js).
+
+    GET only shows that button, so a link, a prefetch or another site's
+    ``<img src="/iesire">`` cannot log anyone out. The POST bumps the user's
+    session_version (service.end_sessions): a copy of this cookie replayed later is
+    refused, and so are this user's sessions on other PCs. A child goes back to
+    their club's nickname list, so the next child at the same PC only has to find
+    their own name.
+    """
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.child_start"))
+        return render_template("auth/logout.html")
     target = url_for("auth.staff_login")
-    if current_user.is_authenticated and current_user.is_child:
-        club = current_user.club
-        target = (url_for("auth.child_pick", code=club.join_code) if club and club.active
-                  else url_for("auth.child_start"))
-    elif not current_user.is_authenticated:
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        if user.is_child:
+            club = user.club
+            target = (url_for("auth.child_pick", code=club.join_code) if club and club.active
+                      else url_for("auth.child_start"))
+        service.end_sessions(user)
+    else:
         target = url_for("auth.child_start")
     locale = session.get("locale")
     logout_user()

@@ -10,7 +10,7 @@ import secrets as _random
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from codekids import db
@@ -337,6 +337,15 @@ def edit_club(
     club.name, club.library, club.town = name.strip(), library.strip(), town.strip()
     club.county = county
     club.secret_kind = secret_kind
+    if club.active and not active:
+        # Its children are logged out at their next request (web._load_user checks the
+        # club too); the bump keeps those sessions ended if the club is opened again.
+        db.session.execute(
+            update(User)
+            .where(User.club_id == club.id, User.role == CHILD)
+            .values(session_version=User.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
     club.active = active
     db.session.commit()
     return club
