@@ -65,6 +65,7 @@ ROUTES: dict[str, Policy] = {
     "clubs.add_children": CLUB_STAFF,
     "clubs.cards": CLUB_STAFF,
     "clubs.lift_club_lockouts": CLUB_STAFF,
+    "clubs.lift_device_lockout": CLUB_STAFF,
     "clubs.child": CHILD_STAFF,
     "clubs.reset_secret": CHILD_STAFF,
     "clubs.deactivate_child": CHILD_STAFF,

@@ -41,10 +41,28 @@ class Settings:
     database_url: str = ""
     secret_key: str = ""
     idle_logout_minutes: int = 20
-    # Children's secrets are small (504 picture sequences): these bound guessing.
-    child_max_failures: int = 5
-    club_address_max_failures: int = 20
+    # Guessing limits (accounts/service.py, README "Lockouts"). Children's secrets are
+    # small (504 picture sequences), so guessing is counted per browser (device cookie):
+    # wrong tries for one account from one browser, and from one browser for any account,
+    # lock that browser; only many more, from browsers the account never used, lock the
+    # account everywhere else.
     lockout_minutes: int = 15
+    account_device_max_failures: int = 5
+    device_max_failures: int = 10
+    child_max_failures: int = 50
+    # Browsers that send no device cookie: one "anonymous" device per address.
+    anonymous_max_failures: int = 5
+    # After this many wrong tries from one browser, each next try waits
+    # device_slow_seconds × (tries so far − device_slow_after + 1) seconds.
+    device_slow_after: int = 3
+    device_slow_seconds: int = 5
+    # Staff: per username (known or not) from untrusted browsers, and per address.
+    staff_max_failures: int = 20
+    staff_address_max_failures: int = 30
+    # Club codes typed wrong, per browser and per address, before the code form says "wait".
+    club_code_device_max_failures: int = 10
+    club_code_max_failures: int = 20
+    club_code_minutes: int = 10
     invitation_days: int = 7
     session_cookie_secure: bool = False
     trusted_proxies: int = 0
@@ -80,9 +98,18 @@ class Settings:
             database_url=os.environ.get("CODEKIDS_DATABASE_URL", ""),
             secret_key=os.environ.get("CODEKIDS_SECRET_KEY", ""),
             idle_logout_minutes=_env_int("CODEKIDS_IDLE_LOGOUT_MINUTES", 20),
-            child_max_failures=_env_int("CODEKIDS_CHILD_MAX_FAILURES", 5),
-            club_address_max_failures=_env_int("CODEKIDS_CLUB_ADDRESS_MAX_FAILURES", 20),
             lockout_minutes=_env_int("CODEKIDS_LOCKOUT_MINUTES", 15),
+            account_device_max_failures=_env_int("CODEKIDS_ACCOUNT_DEVICE_MAX_FAILURES", 5),
+            device_max_failures=_env_int("CODEKIDS_DEVICE_MAX_FAILURES", 10),
+            child_max_failures=_env_int("CODEKIDS_CHILD_MAX_FAILURES", 50),
+            anonymous_max_failures=_env_int("CODEKIDS_ANONYMOUS_MAX_FAILURES", 5),
+            device_slow_after=_env_int("CODEKIDS_DEVICE_SLOW_AFTER", 3),
+            device_slow_seconds=_env_int("CODEKIDS_DEVICE_SLOW_SECONDS", 5),
+            staff_max_failures=_env_int("CODEKIDS_STAFF_MAX_FAILURES", 20),
+            staff_address_max_failures=_env_int("CODEKIDS_STAFF_ADDRESS_MAX_FAILURES", 30),
+            club_code_device_max_failures=_env_int("CODEKIDS_CLUB_CODE_DEVICE_MAX_FAILURES", 10),
+            club_code_max_failures=_env_int("CODEKIDS_CLUB_CODE_MAX_FAILURES", 20),
+            club_code_minutes=_env_int("CODEKIDS_CLUB_CODE_MINUTES", 10),
             invitation_days=_env_int("CODEKIDS_INVITATION_DAYS", 7),
             session_cookie_secure=_env_bool("CODEKIDS_SECURE_COOKIES", False),
             trusted_proxies=_env_int("CODEKIDS_TRUSTED_PROXIES", 0),
@@ -118,6 +145,11 @@ class Settings:
             self.secret_key = load_or_create_secret_key(instance_path / "secret_key")
         if not self.exercises_path:
             self.exercises_path = str(DEFAULT_EXERCISES_PATH)
+        for name in _GUESSING_LIMITS:
+            if getattr(self, name) < 1:
+                raise SettingsError(f"CODEKIDS_{name.upper()} must be 1 or more")
+        if self.device_slow_seconds < 0:
+            raise SettingsError("CODEKIDS_DEVICE_SLOW_SECONDS must be 0 (no waiting) or more")
         if self.db_pool_size < 0:
             raise SettingsError("CODEKIDS_DB_POOL_SIZE must be 0 (automatic) or more")
         if self.default_locale not in ("ro", "en", "hu"):
@@ -126,6 +158,21 @@ class Settings:
             raise SettingsError("CODEKIDS_LOG_FORMAT must be json or text")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError("CODEKIDS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+
+
+_GUESSING_LIMITS = (
+    "lockout_minutes",
+    "account_device_max_failures",
+    "device_max_failures",
+    "child_max_failures",
+    "anonymous_max_failures",
+    "device_slow_after",
+    "staff_max_failures",
+    "staff_address_max_failures",
+    "club_code_device_max_failures",
+    "club_code_max_failures",
+    "club_code_minutes",
+)
 
 
 def load_or_create_secret_key(path: Path) -> str:

@@ -40,12 +40,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def app_config(app_config):
-    # A few hundred logins from one address in a minute is this test, not an attack.
-    return {**app_config, "club_address_max_failures": 10_000}
-
-
-@pytest.fixture
 def server(app):
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     srv.daemon_threads = True

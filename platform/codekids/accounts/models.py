@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,17 +108,28 @@ class User(UserMixin, Base):
         return f"<User {self.id} {self.role} {self.label!r}>"
 
 
+# What a LoginAttempt tried: a child's secret, a staff password, or a club code.
+CHILD_LOGIN = "child"
+STAFF_LOGIN = "staff"
+CLUB_CODE = "club_code"
+
+
 class LoginAttempt(Base):
     """Every failed (and successful) login, the raw data lockouts are computed from.
 
     Kept in the database, not in process memory, so that several web processes
-    behind a load balancer share one view of who is guessing.
+    behind a load balancer share one view of who is guessing. `device_id` is the
+    browser's device cookie (accounts/devices.py); NULL means the browser sent none,
+    and all such attempts from one address count as one "anonymous" device.
     """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
         Index("ix_login_attempts_user_at", "user_id", "at"),
-        Index("ix_login_attempts_club_address_at", "club_id", "address", "at"),
+        Index("ix_login_attempts_device_at", "device_id", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+        Index("ix_login_attempts_username_at", "username_hash", "at"),
+        CheckConstraint("kind in ('child', 'staff', 'club_code')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -130,6 +142,17 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), default=CHILD_LOGIN, server_default=CHILD_LOGIN)
+    device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Staff attempts: an HMAC of the typed username (known or not), never the text itself
+    # (people type passwords into the username field), so that a username nobody has
+    # is throttled exactly like a real one and the answers tell nothing apart.
+    username_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Whether the device had logged in to this account before: failures from trusted
+    # devices never count toward the account's lock on every other device.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set when a librarian lifts a lock: a lifted failure counts for nothing.
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Invitation(Base):

@@ -2,15 +2,40 @@
 
 Lockouts are computed from LoginAttempt rows, never kept in memory, so they hold
 across several web processes and expire by themselves: only failures inside the
-last `lockout_minutes` count, and only those after the last success or after a
-librarian lifted the lock.
+last `lockout_minutes` count, and none a librarian lifted.
+
+Guessing is counted per browser (OWASP's "device cookies", accounts/devices.py),
+so that one prankster's PC is slowed and then locked, never the rest of the
+library. For every attempt at an account (a child, or a typed staff username)
+from a browser (device):
+
+- the device is *trusted* for the account when it logged in to it before; then
+  only the account's wrong tries from this device count (`account_device_max_failures`),
+  and nothing another browser does locks it out;
+- otherwise three counts apply: the account from this device
+  (`account_device_max_failures`), this device for any account
+  (`device_max_failures`, slowed with "wait N seconds" from `device_slow_after`
+  on), and the account from every device it never logged in from
+  (`child_max_failures`, `staff_max_failures`: much higher, so that only a
+  determined attack locks a child everywhere, and still not on its own PCs);
+- a browser that sends no valid device cookie is one "anonymous" device per
+  address (`anonymous_max_failures`), so clearing the cookie between tries buys
+  nothing but a stricter limit;
+- staff logins also count per address (`staff_address_max_failures`), and are
+  counted by a hash of the typed username whether an account has it or not.
+
+There is no lock per address or per club for children: every PC of a library
+shares one address, and one PC must not lock the others out (see README,
+"Lockouts"). While locked, even a right answer is refused and not recorded:
+otherwise a lock would only slow guessing, not stop it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets as _random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -19,23 +44,51 @@ from sqlalchemy import func, select, update
 from codekids import db
 from codekids.accounts import passwords
 from codekids.accounts import secrets as child_secrets
-from codekids.accounts.models import CHILD, Invitation, LoginAttempt, User
+from codekids.accounts.models import (
+    CHILD,
+    CHILD_LOGIN,
+    CLUB_CODE,
+    STAFF_LOGIN,
+    Invitation,
+    LoginAttempt,
+    User,
+)
 from codekids.clubs.models import Club
 from codekids.db import utcnow
+
+# Why an attempt is refused (Lock.reason).
+CHILD_EVERYWHERE = "child"  # this child, on every browser it never logged in from
+CHILD_ON_DEVICE = "child_device"  # this child, on this browser
+DEVICE = "device"  # this browser, for every account it never logged in to
+ANONYMOUS = "anonymous"  # browsers without a device cookie, at this address
+WAIT = "wait"  # slowed down: this browser may try again in a few seconds
+ACCOUNT = "account"  # staff: this username, on every browser it never logged in from
+ACCOUNT_ON_DEVICE = "account_device"  # staff: this username, on this browser
+ADDRESS = "address"  # staff: this address, for browsers not trusted for the username
+CLUB_CODE_WAIT = "club_code"  # too many wrong club codes from this browser or address
 
 
 @dataclass(frozen=True)
 class Lock:
     until: datetime
-    reason: str  # "child" (this child's secret) or "address" (this PC, this club)
+    reason: str  # one of the names above
+    device: str | None = None  # the browser's device id, when the lock is that browser's
 
     def minutes_left(self, now: datetime | None = None) -> int:
         seconds = (self.until - (now or utcnow())).total_seconds()
         return max(1, int(-(-seconds // 60)))
 
+    def seconds_left(self, now: datetime | None = None) -> int:
+        seconds = (self.until - (now or utcnow())).total_seconds()
+        return max(1, int(-(-seconds // 1)))
+
 
 def _settings():
     return current_app.config["CODEKIDS"]
+
+
+def _window() -> timedelta:
+    return timedelta(minutes=_settings().lockout_minutes)
 
 
 def _lock_from(failures: list[datetime], limit: int, window: timedelta) -> datetime | None:
@@ -45,54 +98,167 @@ def _lock_from(failures: list[datetime], limit: int, window: timedelta) -> datet
     return failures[limit - 1] + window
 
 
-def _recent_failures(where, since: datetime, limit: int) -> list[datetime]:
+def _failures(since, limit: int, *where) -> list[datetime]:
+    """Times of the newest unlifted failures matching `where`, newest first."""
     return list(
         db.session.scalars(
             select(LoginAttempt.at)
-            .where(*where, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+            .where(
+                *where,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.lifted_at.is_(None),
+                LoginAttempt.at > since,
+            )
             .order_by(LoginAttempt.at.desc())
             .limit(limit)
         )
     )
 
 
-def user_lock(user: User, now: datetime | None = None) -> Lock | None:
+@dataclass(frozen=True)
+class _Rules:
+    """What differs between a child's secret and a staff password."""
+
+    kind: str
+    account_reason: str
+    pair_reason: str
+    account_limit: str  # the setting's name
+    address_limit: str | None = None
+
+
+_CHILD_RULES = _Rules(CHILD_LOGIN, CHILD_EVERYWHERE, CHILD_ON_DEVICE, "child_max_failures")
+_STAFF_RULES = _Rules(
+    STAFF_LOGIN, ACCOUNT, ACCOUNT_ON_DEVICE, "staff_max_failures", "staff_address_max_failures"
+)
+
+
+@dataclass
+class _Tally:
+    """The recent failures that bear on one attempt, newest first."""
+
+    device: str | None
+    trusted: bool
+    pair: list[datetime] = field(default_factory=list)  # this account, this device
+    # This device at accounts it is not trusted for (device None: every cookie-less
+    # try from this address).
+    on_device: list[datetime] = field(default_factory=list)
+    account: list[datetime] = field(default_factory=list)  # this account, untrusted devices
+    address: list[datetime] = field(default_factory=list)  # staff: this address, untrusted
+
+    def add_failure(self, at: datetime, rules: _Rules) -> None:
+        """The failure just recorded, so the answer can say "now locked" without a query."""
+        if self.device is not None:
+            self.pair.insert(0, at)
+        if not self.trusted:
+            self.on_device.insert(0, at)
+            self.account.insert(0, at)
+            if rules.address_limit:
+                self.address.insert(0, at)
+
+
+def _tally(rules: _Rules, account, device: str | None, address: str, now: datetime) -> _Tally:
     s = _settings()
-    now = now or utcnow()
-    window = timedelta(minutes=s.lockout_minutes)
-    since = max(d for d in (now - window, user.lockout_lifted_at) if d)
-    # Only failures after the last success count. That success is found inside the
-    # same statement (one round trip, not two: every child login checks this twice).
-    last_success = (
-        select(func.max(LoginAttempt.at))
-        .where(LoginAttempt.user_id == user.id, LoginAttempt.succeeded.is_(True))
-        .scalar_subquery()
-    )
-    where = [LoginAttempt.user_id == user.id, LoginAttempt.at > func.coalesce(last_success, since)]
-    limit = s.child_max_failures
-    until = _lock_from(_recent_failures(where, since, limit), limit, window)
-    return Lock(until, "child") if until and until > now else None
+    since = now - _window()
+    of_kind = LoginAttempt.kind == rules.kind
+    # A browser's wrong tries at an account it logged in to before are that pair's
+    # business only: they never count for the browser, the account or the address.
+    untrusted = LoginAttempt.trusted.is_(False)
+    trusted = False
+    pair: list[datetime] = []
+    if device is not None:
+        from_here = [of_kind, account, LoginAttempt.device_id == device]
+        last_success = db.session.scalar(
+            select(func.max(LoginAttempt.at)).where(*from_here, LoginAttempt.succeeded.is_(True))
+        )
+        trusted = last_success is not None
+        # The account's failures from this device count only after its last success here.
+        pair = _failures(
+            max(since, last_success or since), s.account_device_max_failures, *from_here
+        )
+    tally = _Tally(device=device, trusted=trusted, pair=pair)
+    if trusted:
+        return tally
+    if device is not None:
+        tally.on_device = _failures(
+            since, s.device_max_failures, of_kind, untrusted, LoginAttempt.device_id == device
+        )
+    else:
+        tally.on_device = _failures(
+            since,
+            s.anonymous_max_failures,
+            of_kind,
+            LoginAttempt.device_id.is_(None),
+            LoginAttempt.address == address,
+        )
+    tally.account = _failures(since, getattr(s, rules.account_limit), of_kind, account, untrusted)
+    if rules.address_limit:
+        tally.address = _failures(
+            since,
+            getattr(s, rules.address_limit),
+            of_kind,
+            LoginAttempt.address == address,
+            untrusted,
+        )
+    return tally
 
 
-def address_lock(club: Club, address: str, now: datetime | None = None) -> Lock | None:
+def _verdict(tally: _Tally, rules: _Rules, now: datetime) -> Lock | None:
+    """The lock that refuses this attempt now (the one that lasts longest), or None."""
     s = _settings()
-    now = now or utcnow()
-    window = timedelta(minutes=s.lockout_minutes)
-    since = max(d for d in (now - window, club.lockouts_lifted_at) if d)
-    limit = s.club_address_max_failures
-    where = [LoginAttempt.club_id == club.id, LoginAttempt.address == address]
-    until = _lock_from(_recent_failures(where, since, limit), limit, window)
-    return Lock(until, "address") if until and until > now else None
+    window = _window()
+    device = tally.device
+    locks: list[Lock] = []
+
+    def check(failures: list[datetime], limit: int, reason: str) -> None:
+        until = _lock_from(failures, limit, window)
+        if until is not None and until > now:
+            locks.append(Lock(until, reason, device))
+
+    check(tally.pair, s.account_device_max_failures, rules.pair_reason)
+    if not tally.trusted:
+        if device is None:
+            check(tally.on_device, s.anonymous_max_failures, ANONYMOUS)
+        else:
+            check(tally.on_device, s.device_max_failures, DEVICE)
+        check(tally.account, getattr(s, rules.account_limit), rules.account_reason)
+        if rules.address_limit:
+            check(tally.address, getattr(s, rules.address_limit), ADDRESS)
+    if locks:
+        return max(locks, key=lambda lock: lock.until)
+    # Slowed before locked: a browser with a few wrong tries waits a little longer
+    # after each one. A trusted browser (the child's own PC) is never slowed.
+    n = len(tally.on_device)
+    if not tally.trusted and s.device_slow_seconds > 0 and n >= s.device_slow_after:
+        wait = timedelta(seconds=s.device_slow_seconds * (n - s.device_slow_after + 1))
+        until = tally.on_device[0] + wait
+        if until > now:
+            return Lock(until, WAIT, device)
+    return None
 
 
-def _record(user: User | None, club: Club | None, address: str, ok: bool) -> None:
+def _record(
+    kind: str,
+    *,
+    address: str,
+    ok: bool,
+    at: datetime,
+    user: User | None = None,
+    club: Club | None = None,
+    device: str | None = None,
+    trusted: bool = False,
+    username_hash: str | None = None,
+) -> None:
     db.session.add(
         LoginAttempt(
+            kind=kind,
             user_id=user.id if user else None,
             club_id=club.id if club else None,
             address=address[:64],
+            device_id=device,
+            username_hash=username_hash,
+            trusted=trusted,
             succeeded=ok,
-            at=utcnow(),
+            at=at,
         )
     )
 
@@ -100,52 +266,126 @@ def _record(user: User | None, club: Club | None, address: str, ok: bool) -> Non
 @dataclass(frozen=True)
 class LoginOutcome:
     user: User | None = None
-    lock: Lock | None = None
+    lock: Lock | None = None  # refused before checking, or what the failure just started
+    wrong: bool = False  # the answer was checked, and it was not right
 
     @property
     def ok(self) -> bool:
         return self.user is not None
 
 
-def child_login(child: User, kind: str, answer: tuple[str, ...], address: str) -> LoginOutcome:
-    """Check a child's secret, unless this child or this PC is locked out.
+# ---- children -------------------------------------------------------------------------
 
-    While locked, even a right answer is refused: otherwise the lock would only
-    slow guessing, not stop it.
+
+def child_lock(
+    child: User, address: str, device: str | None = None, now: datetime | None = None
+) -> Lock | None:
+    """The lock that would refuse this child's next try from this browser, or None."""
+    now = now or utcnow()
+    tally = _tally(_CHILD_RULES, LoginAttempt.user_id == child.id, device, address, now)
+    lock = _verdict(tally, _CHILD_RULES, now)
+    return None if lock is not None and lock.reason == WAIT else lock
+
+
+def child_login(
+    child: User,
+    kind: str,
+    answer: tuple[str, ...],
+    address: str,
+    device: str | None = None,
+    *,
+    new_device: str | None = None,
+) -> LoginOutcome:
+    """Check a child's secret, unless this browser or this child is locked out.
+
+    `device` is the id the browser's device cookie holds (None: it sent none, an
+    anonymous try); `new_device` is the id the browser holds after this answer
+    (a new cookie), recorded with a success so that browser is trusted for this
+    child from now on.
     """
+    now = utcnow()
     club = child.club
-    lock = address_lock(club, address) or user_lock(child)
+    tally = _tally(_CHILD_RULES, LoginAttempt.user_id == child.id, device, address, now)
+    lock = _verdict(tally, _CHILD_RULES, now)
     if lock:
         return LoginOutcome(lock=lock)
-    ok = child.active and child_secrets.matches(child_secrets.decrypt(child.secret_enc), kind, answer)
-    _record(child, club, address, ok)
+    ok = child.active and child_secrets.matches(
+        child_secrets.decrypt(child.secret_enc), kind, answer
+    )
+    _record(
+        CHILD_LOGIN,
+        user=child,
+        club=club,
+        address=address,
+        ok=ok,
+        at=now,
+        device=(new_device or device) if ok else device,
+        trusted=tally.trusted,
+    )
     if ok:
-        child.last_login_at = utcnow()
+        child.last_login_at = now
     db.session.commit()
     if ok:
         return LoginOutcome(user=child)
-    return LoginOutcome(lock=address_lock(club, address) or user_lock(child))
+    tally.add_failure(now, _CHILD_RULES)
+    return LoginOutcome(lock=_verdict(tally, _CHILD_RULES, now), wrong=True)
 
 
-def staff_login(username: str, password: str, address: str) -> LoginOutcome:
+# ---- staff ----------------------------------------------------------------------------
+
+
+def username_hash(username: str) -> str:
+    """An HMAC of the typed username (as looked up: trimmed, lower case)."""
+    key = str(current_app.secret_key).encode()
+    typed = username.strip().lower().encode()
+    return hmac.new(key, b"staff-username:" + typed, hashlib.sha256).hexdigest()
+
+
+def staff_login(
+    username: str,
+    password: str,
+    address: str,
+    device: str | None = None,
+    *,
+    new_device: str | None = None,
+) -> LoginOutcome:
+    """Check a staff password. A username nobody has is counted, throttled and
+    answered exactly like a real one, and one password hash is verified whatever
+    happens (unknown, locked, turned off), so neither the answer nor its time tells
+    whether the username exists."""
+    now = utcnow()
+    typed_hash = username_hash(username)
     user = db.session.scalar(
-        select(User).where(func.lower(User.username) == username.strip().lower(), User.role != CHILD)
+        select(User).where(
+            func.lower(User.username) == username.strip().lower(), User.role != CHILD
+        )
     )
-    if user is None:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
-        passwords.verify_password(_dummy_hash(), password)
-        return LoginOutcome()
-    lock = user_lock(user)
+    tally = _tally(_STAFF_RULES, LoginAttempt.username_hash == typed_hash, device, address, now)
+    lock = _verdict(tally, _STAFF_RULES, now)
+    real = user.password_hash if user is not None and lock is None else None
+    right = passwords.verify_password(real or _dummy_hash(), password) and real is not None
     if lock:
         return LoginOutcome(lock=lock)
-    ok = user.active and passwords.verify_password(user.password_hash, password)
-    _record(user, None, address, ok)
+    ok = right and user.active
+    _record(
+        STAFF_LOGIN,
+        user=user,
+        address=address,
+        ok=ok,
+        at=now,
+        device=(new_device or device) if ok else device,
+        trusted=tally.trusted,
+        username_hash=typed_hash,
+    )
     if ok:
-        user.last_login_at = utcnow()
+        user.last_login_at = now
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
     db.session.commit()
-    return LoginOutcome(user=user) if ok else LoginOutcome(lock=user_lock(user))
+    if ok:
+        return LoginOutcome(user=user)
+    tally.add_failure(now, _STAFF_RULES)
+    return LoginOutcome(lock=_verdict(tally, _STAFF_RULES, now), wrong=True)
 
 
 _DUMMY: dict[str, str] = {}
@@ -158,13 +398,242 @@ def _dummy_hash() -> str:
     return _DUMMY[key]
 
 
+def user_lock(user: User, now: datetime | None = None) -> Lock | None:
+    """This account's lock on every browser it never logged in from (a child after
+    `child_max_failures`, a staff username after `staff_max_failures`)."""
+    now = now or utcnow()
+    if user.role == CHILD:
+        rules, account = _CHILD_RULES, LoginAttempt.user_id == user.id
+    else:
+        rules, account = _STAFF_RULES, LoginAttempt.username_hash == username_hash(user.username)
+    limit = getattr(_settings(), rules.account_limit)
+    failures = _failures(
+        now - _window(),
+        limit,
+        LoginAttempt.kind == rules.kind,
+        account,
+        LoginAttempt.trusted.is_(False),
+    )
+    until = _lock_from(failures, limit, _window())
+    return Lock(until, rules.account_reason) if until and until > now else None
+
+
+# ---- club codes -----------------------------------------------------------------------
+
+
+def club_code_wait(
+    address: str, device: str | None = None, now: datetime | None = None
+) -> Lock | None:
+    """Refuses every club code, the right ones too (else the wait would be an oracle),
+    after too many wrong ones from this browser (`club_code_device_max_failures`;
+    cookie-less tries from one address count as one browser) or from this address
+    (`club_code_max_failures`; a browser that ever logged in is spared this one, so
+    a prankster who clears cookies holds back only browsers as new as his)."""
+    s = _settings()
+    now = now or utcnow()
+    window = timedelta(minutes=s.club_code_minutes)
+    since = now - window
+    of_kind = LoginAttempt.kind == CLUB_CODE
+    here = (
+        LoginAttempt.device_id == device
+        if device is not None
+        else (LoginAttempt.device_id.is_(None) & (LoginAttempt.address == address))
+    )
+    limit = s.club_code_device_max_failures
+    untils = [_lock_from(_failures(since, limit, of_kind, here), limit, window)]
+    limit = s.club_code_max_failures
+    at_address = _lock_from(
+        _failures(since, limit, of_kind, LoginAttempt.address == address), limit, window
+    )
+    # Looked up only when the address is over its limit: the common page view costs two
+    # small queries, not three.
+    if at_address is not None and at_address > now and device is not None:
+        known = db.session.scalar(
+            select(LoginAttempt.id)
+            .where(
+                LoginAttempt.device_id == device,
+                LoginAttempt.kind != CLUB_CODE,
+                LoginAttempt.succeeded.is_(True),
+            )
+            .limit(1)
+        )
+        if known is not None:
+            at_address = None
+    untils.append(at_address)
+    until = max((u for u in untils if u is not None and u > now), default=None)
+    return Lock(until, CLUB_CODE_WAIT, device) if until else None
+
+
+def record_wrong_club_code(address: str, device: str | None = None) -> Lock | None:
+    """A code that names no open club; returns the wait it starts, if any."""
+    now = utcnow()
+    _record(CLUB_CODE, address=address, ok=False, at=now, device=device)
+    db.session.commit()
+    return club_code_wait(address, device, now)
+
+
+# ---- what the librarian sees and lifts ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceLock:
+    """A browser locked for the children it never logged in as; `device` None: the
+    browsers without a device cookie at `address`."""
+
+    device: str | None
+    address: str
+    until: datetime
+    nicknames: tuple[str, ...]  # the club's children it guessed for
+
+    def minutes_left(self, now: datetime | None = None) -> int:
+        return Lock(self.until, DEVICE).minutes_left(now)
+
+
+@dataclass(frozen=True)
+class ClubLocks:
+    children: dict[int, list[Lock]]  # child id → its locks, everywhere or on one browser
+    devices: list[DeviceLock]
+
+    def of(self, child_id: int) -> list[Lock]:
+        return self.children.get(child_id, [])
+
+
+def club_locks(club: Club, now: datetime | None = None) -> ClubLocks:
+    """Every lock now holding for this club's children, from the same counts as
+    child_login (one club's recent failures are few: read once, counted here)."""
+    s = _settings()
+    now = now or utcnow()
+    window = _window()
+    since = now - window
+    of_club = [LoginAttempt.kind == CHILD_LOGIN, LoginAttempt.club_id == club.id]
+    rows = db.session.execute(
+        select(
+            LoginAttempt.user_id,
+            LoginAttempt.device_id,
+            LoginAttempt.address,
+            LoginAttempt.at,
+            LoginAttempt.trusted,
+        )
+        .where(
+            *of_club,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.lifted_at.is_(None),
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at.desc())
+    ).all()
+    if not rows:
+        return ClubLocks({}, [])
+    last_success = {
+        (uid, dev): at
+        for uid, dev, at in db.session.execute(
+            select(LoginAttempt.user_id, LoginAttempt.device_id, func.max(LoginAttempt.at))
+            .where(*of_club, LoginAttempt.succeeded.is_(True), LoginAttempt.at > since)
+            .group_by(LoginAttempt.user_id, LoginAttempt.device_id)
+        )
+    }
+    nickname = {c.id: c.nickname for c in club_children(club)}
+
+    def lock(failures: list[datetime], limit: int) -> datetime | None:
+        until = _lock_from(failures, limit, window)
+        return until if until is not None and until > now else None
+
+    children: dict[int, list[Lock]] = {}
+    for uid in {r.user_id for r in rows if r.user_id is not None}:
+        mine = [r for r in rows if r.user_id == uid]
+        found = []
+        until = lock([r.at for r in mine if not r.trusted], s.child_max_failures)
+        if until:
+            found.append(Lock(until, CHILD_EVERYWHERE))
+        for dev in sorted({r.device_id for r in mine if r.device_id is not None}):
+            after = last_success.get((uid, dev), since)
+            until = lock(
+                [r.at for r in mine if r.device_id == dev and r.at > after],
+                s.account_device_max_failures,
+            )
+            if until:
+                found.append(Lock(until, CHILD_ON_DEVICE, dev))
+        if found:
+            children[uid] = found
+
+    devices: list[DeviceLock] = []
+    for dev, addr in {(r.device_id, r.address if r.device_id is None else "") for r in rows}:
+        if dev is not None:
+            limit = s.device_max_failures
+            failures = _failures(
+                since,
+                limit,
+                LoginAttempt.kind == CHILD_LOGIN,
+                LoginAttempt.trusted.is_(False),
+                LoginAttempt.device_id == dev,
+            )
+            address = next(r.address for r in rows if r.device_id == dev)
+        else:
+            limit = s.anonymous_max_failures
+            failures = _failures(
+                since,
+                limit,
+                LoginAttempt.kind == CHILD_LOGIN,
+                LoginAttempt.device_id.is_(None),
+                LoginAttempt.address == addr,
+            )
+            address = addr
+        until = lock(failures, limit)
+        if until:
+            names = sorted(
+                {
+                    nickname.get(r.user_id, "?")
+                    for r in rows
+                    if r.device_id == dev
+                    and not r.trusted
+                    and (dev is not None or r.address == addr)
+                },
+                key=str.casefold,
+            )
+            devices.append(DeviceLock(dev, address, until, tuple(names)))
+    devices.sort(key=lambda d: d.until, reverse=True)
+    return ClubLocks(children, devices)
+
+
+def _lift(*where) -> datetime:
+    now = utcnow()
+    db.session.execute(
+        update(LoginAttempt)
+        .where(
+            *where,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.lifted_at.is_(None),
+            LoginAttempt.at > now - _window(),
+        )
+        .values(lifted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return now
+
+
 def lift_child_lock(child: User) -> None:
-    child.lockout_lifted_at = utcnow()
+    """Forgets this child's recent wrong tries, on every browser."""
+    child.lockout_lifted_at = _lift(
+        LoginAttempt.kind == CHILD_LOGIN, LoginAttempt.user_id == child.id
+    )
+    db.session.commit()
+
+
+def lift_device_lock(club: Club, device: str | None, address: str = "") -> None:
+    """Forgets the wrong tries one browser made for this club's children (device None:
+    the cookie-less browsers at `address`). Tries it made at other clubs stay theirs."""
+    here = (
+        LoginAttempt.device_id == device
+        if device is not None
+        else LoginAttempt.device_id.is_(None) & (LoginAttempt.address == address)
+    )
+    _lift(LoginAttempt.kind == CHILD_LOGIN, LoginAttempt.club_id == club.id, here)
     db.session.commit()
 
 
 def lift_club_locks(club: Club) -> None:
-    now = utcnow()
+    """Forgets every recent wrong try for this club's children, from every browser."""
+    now = _lift(LoginAttempt.kind == CHILD_LOGIN, LoginAttempt.club_id == club.id)
     club.lockouts_lifted_at = now
     for child in club_children(club):
         child.lockout_lifted_at = now

@@ -25,8 +25,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from codekids import db
+from codekids.accounts import devices, service
 from codekids.accounts import secrets as child_secrets
-from codekids.accounts import service
 from codekids.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -37,6 +37,7 @@ from codekids.accounts.forms import (
 )
 from codekids.accounts.models import CHILD, User
 from codekids.clubs import service as clubs
+from codekids.clubs.models import Club
 from codekids.db import utcnow
 from codekids.i18n import LANGUAGES
 from codekids.redirects import local_path
@@ -85,9 +86,36 @@ def _start_session(user: User) -> None:
     session["last_seen"] = utcnow().isoformat()
 
 
+@bp.after_request
+def _device_cookie(response):
+    """Every login page hands the browser its device cookie (accounts/devices.py)."""
+    return devices.save_cookie(response)
+
+
+def _device() -> str | None:
+    """The device id this browser sent (None: anonymous); a new cookie goes out if so."""
+    device = devices.presented()
+    devices.issued()
+    return device
+
+
 def _lock_message(lock: service.Lock) -> str:
+    if lock.reason == service.WAIT:
+        return ngettext(
+            "Slow down a little: wait %(num)d second, then try again.",
+            "Slow down a little: wait %(num)d seconds, then try again.",
+            lock.seconds_left(utcnow()),
+        )
     n = lock.minutes_left(utcnow())
-    if lock.reason == "address":
+    if lock.reason == service.CHILD_ON_DEVICE:
+        return ngettext(
+            "Too many wrong tries for this name on this computer. Don't worry: it opens "
+            "by itself in %(num)d minute, or your librarian can open it now.",
+            "Too many wrong tries for this name on this computer. Don't worry: it opens "
+            "by itself in %(num)d minutes, or your librarian can open it now.",
+            n,
+        )
+    if lock.reason in (service.DEVICE, service.ANONYMOUS):
         return ngettext(
             "Too many wrong tries from this computer. Take a break: it opens by itself "
             "in %(num)d minute, or your librarian can open it now.",
@@ -107,31 +135,64 @@ def _lock_message(lock: service.Lock) -> str:
 # ---- children -----------------------------------------------------------------------
 
 
+def _code_page(form: ClubCodeForm, unknown: bool, wait: service.Lock | None, status: int):
+    """The club-code form: after a wrong code, or while wrong codes must wait."""
+    wait_message = None
+    if wait is not None:
+        wait_message = ngettext(
+            "Many wrong club codes were typed here. Wait %(num)d minute, then look at "
+            "your card and try again.",
+            "Many wrong club codes were typed here. Wait %(num)d minutes, then look at "
+            "your card and try again.",
+            wait.minutes_left(utcnow()),
+        )
+        status = 429
+    return render_template(
+        "auth/child_start.html",
+        form=form,
+        unknown=unknown and wait is None,
+        wait_message=wait_message,
+    ), status
+
+
+def _find_club(code: str):
+    """The open club of a code in a URL, or the page to answer instead: club codes
+    are throttled per browser and per address (service.club_code_wait), in the URL
+    as in the form, and while they must wait even the right code is refused."""
+    address = request.remote_addr or ""
+    device = _device()
+    wait = service.club_code_wait(address, device)
+    if wait is None:
+        club = clubs.find_club_by_code(code)
+        if club is not None:
+            return club
+        wait = service.record_wrong_club_code(address, device)
+    return _code_page(ClubCodeForm(formdata=None), True, wait, 404)
+
+
 @bp.route("/copii", methods=["GET", "POST"])
 def child_start():
     form = ClubCodeForm()
+    device = _device()
     unknown = False
+    wait = None
     if form.validate_on_submit():
-        club = clubs.find_club_by_code(form.code.data)
-        if club is not None:
-            return redirect(url_for("auth.child_pick", code=club.join_code))
-        unknown = True
-    return render_template("auth/child_start.html", form=form, unknown=unknown)
-
-
-def _club_or_404(code: str):
-    club = clubs.find_club_by_code(code)
-    if club is None:
-        abort(404)
-    return club
+        address = request.remote_addr or ""
+        wait = service.club_code_wait(address, device)
+        if wait is None:
+            club = clubs.find_club_by_code(form.code.data)
+            if club is not None:
+                return redirect(url_for("auth.child_pick", code=club.join_code))
+            unknown = True
+            wait = service.record_wrong_club_code(address, device)
+    return _code_page(form, unknown, wait, 200)
 
 
 @bp.get("/copii/<code>")
 def child_pick(code: str):
-    club = clubs.find_club_by_code(code)
-    if club is None:
-        form = ClubCodeForm(formdata=None)
-        return render_template("auth/child_start.html", form=form, unknown=True), 404
+    club = _find_club(code)
+    if not isinstance(club, Club):
+        return club
     if code != club.join_code:  # typed by hand: "abc-def" → "ABCDEF"
         return redirect(url_for("auth.child_pick", code=club.join_code))
     children = service.club_children(club, include_inactive=False)
@@ -149,7 +210,9 @@ def _parse_sequence(raw: str | None) -> list[str]:
 
 @bp.route("/copii/<code>/<int:child_id>", methods=["GET", "POST"])
 def child_secret(code: str, child_id: int):
-    club = _club_or_404(code)
+    club = _find_club(code)
+    if not isinstance(club, Club):
+        return club
     child = db.session.get(User, child_id)
     # A child of another club and a deactivated child get the same answer as a
     # child that does not exist: the page reveals nothing about who is where.
@@ -163,6 +226,7 @@ def child_secret(code: str, child_id: int):
     # lets children with an older card log in.
     kind = stored.kind if stored else club.secret_kind
     address = request.remote_addr or ""
+    device = _device()
     form = PictureSecretForm() if kind == "pictures" else WordSecretForm()
     error = None
     sequence: list[str] = []
@@ -182,15 +246,18 @@ def child_secret(code: str, child_id: int):
     if answer is not None:
         # child_login refuses a locked child or PC itself (even with the right answer),
         # so the locks are not looked up here first as well.
-        outcome = service.child_login(child, kind, answer, address=address)
+        outcome = service.child_login(
+            child, kind, answer, address=address, device=device, new_device=devices.issued()
+        )
         if outcome.ok:
+            devices.renew()  # trusted for this child from now on, for one more year
             _start_session(outcome.user)
             return redirect(url_for("learning.home"))
         sequence = []
         lock = outcome.lock
-        wrong = lock is None
+        wrong = outcome.wrong
     else:
-        lock = service.address_lock(club, address) or service.user_lock(child)
+        lock = service.child_lock(child, address, device)
         if lock is not None:
             sequence = []  # locked: the pictures chosen so far are dropped, as before any answer
 
@@ -206,7 +273,14 @@ def child_secret(code: str, child_id: int):
             error = (_("Those are not your pictures. Try again, slowly.")
                      if kind == "pictures"
                      else _("Those are not your words. Look at your card and try again."))
-        status = 429 if lock else 422 if wrong else 200
+        # Slowed down: the grid stays, with the wait in words. Locked: no grid.
+        waiting = lock is not None and lock.reason == service.WAIT
+        status = 429 if lock and not (waiting and wrong) else 422 if wrong else 200
+        computer = (
+            devices.label(lock.device)
+            if lock is not None and lock.reason in (service.DEVICE, service.CHILD_ON_DEVICE)
+            else None
+        )
         return render_template(
             "auth/child_secret.html",
             club=club,
@@ -217,7 +291,9 @@ def child_secret(code: str, child_id: int):
             chosen=len(sequence),
             needed=child_secrets.PICTURE_COUNT,
             error=error,
-            lock_message=_lock_message(lock) if lock else None,
+            lock_message=_lock_message(lock) if lock and not waiting else None,
+            wait_message=_lock_message(lock) if waiting else None,
+            computer_code=computer,
         ), status
 
 
@@ -270,27 +346,63 @@ def staff_login():
         form.next.data = local_path(request.args.get("next")) or ""
     error = None
     status = 200
+    device = _device()
     if form.validate_on_submit():
         outcome = service.staff_login(
-            form.username.data, form.password.data, address=request.remote_addr or ""
+            form.username.data,
+            form.password.data,
+            address=request.remote_addr or "",
+            device=device,
+            new_device=devices.issued(),
         )
         if outcome.ok:
+            devices.renew()
             _start_session(outcome.user)
             if outcome.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(local_path(form.next.data) or url_for("main.index"))
-        status = 422
-        if outcome.lock:
-            status = 429
-            error = ngettext(
-                "Too many failed attempts for this account. Try again in %(num)d minute.",
-                "Too many failed attempts for this account. Try again in %(num)d minutes.",
-                outcome.lock.minutes_left(utcnow()),
-            )
+        # The same words for a username nobody has as for a real one, in every case.
+        lock = outcome.lock
+        waiting = lock is not None and lock.reason == service.WAIT
+        status = 429 if lock and not (waiting and outcome.wrong) else 422
+        wrong = _("The username or the password is not right.") if outcome.wrong else ""
+        if lock is None:
+            error = wrong
         else:
-            error = _("The username or the password is not right.")
+            error = f"{wrong} {_staff_lock_message(lock)}" if waiting else _staff_lock_message(lock)
     form.password.data = ""
     return render_template("auth/staff_login.html", form=form, error=error), status
+
+
+def _staff_lock_message(lock: service.Lock) -> str:
+    if lock.reason == service.WAIT:
+        return ngettext(
+            "Please wait %(num)d second before trying again.",
+            "Please wait %(num)d seconds before trying again.",
+            lock.seconds_left(utcnow()),
+        )
+    n = lock.minutes_left(utcnow())
+    if lock.reason in (service.DEVICE, service.ANONYMOUS):
+        return ngettext(
+            "Too many failed attempts from this computer. Try again in %(num)d minute.",
+            "Too many failed attempts from this computer. Try again in %(num)d minutes.",
+            n,
+        )
+    if lock.reason == service.ADDRESS:
+        return ngettext(
+            "Too many failed attempts from this network. Try again in %(num)d minute, "
+            "or from a computer you logged in on before.",
+            "Too many failed attempts from this network. Try again in %(num)d minutes, "
+            "or from a computer you logged in on before.",
+            n,
+        )
+    return ngettext(
+        "Too many failed attempts for this username. Try again in %(num)d minute, "
+        "or from a computer you logged in on before.",
+        "Too many failed attempts for this username. Try again in %(num)d minutes, "
+        "or from a computer you logged in on before.",
+        n,
+    )
 
 
 @bp.route("/parola", methods=["GET", "POST"])

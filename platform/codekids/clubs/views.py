@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from codekids import db
+from codekids.accounts import devices
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, User
 from codekids.accounts.secrets import PICTURE_LABELS
-from codekids.clubs import service
+from codekids.clubs import meetings_service, service
 from codekids.clubs.forms import AddChildrenForm, line_problem_message
 from codekids.clubs.models import Club
 
@@ -47,8 +48,9 @@ def my_clubs():
 def club(club_id: int):
     club = _club(club_id)
     children = service.children_of_club(club, include_inactive=True)
-    locks = {c.id: accounts.user_lock(c) for c in children}
-    return render_template("librarian/club.html", club=club, children=children, locks=locks)
+    return render_template("librarian/club.html", club=club, children=children,
+                           locks=accounts.club_locks(club), local=meetings_service.local,
+                           computer_code=devices.label)
 
 
 @bp.route("/<int:club_id>/copii-noi", methods=["GET", "POST"])
@@ -87,11 +89,28 @@ def lift_club_lockouts(club_id: int):
     return redirect(url_for("clubs.club", club_id=club.id))
 
 
+@bp.post("/<int:club_id>/deblocare-calculator")
+def lift_device_lockout(club_id: int):
+    """One locked computer (its device cookie), or the cookie-less browsers of one address."""
+    club = _club(club_id)
+    device = request.form.get("device", "")
+    address = request.form.get("address", "")
+    if device and devices.is_device_id(device):
+        accounts.lift_device_lock(club, device)
+    elif not device and address and len(address) <= 64:
+        accounts.lift_device_lock(club, None, address)
+    else:
+        abort(400)
+    flash(_("This computer is unlocked: every child can try to log in on it again."), "success")
+    return redirect(url_for("clubs.club", club_id=club.id))
+
+
 @bp.get("/copil/<int:child_id>")
 def child(child_id: int):
     child = _child(child_id)
     return render_template("librarian/child.html", child=child, club=child.club,
-                           lock=accounts.user_lock(child))
+                           locks=accounts.club_locks(child.club).of(child.id),
+                           local=meetings_service.local, computer_code=devices.label)
 
 
 @bp.post("/copil/<int:child_id>/secret-nou")

@@ -17,12 +17,15 @@ from codekids.clubs.models import Club
 from .conftest import STAFF_PASSWORD, child_secret
 
 PC = "10.0.0.7"
+BROWSER = "K7QFABCDEFGHJKLMNPQR"  # the device cookie's id of the browser on that PC
+OTHER_BROWSER = "ZZZZABCDEFGHJKLMNPQR"
 
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "child_max_failures": 3, "club_address_max_failures": 5,
-            "lockout_minutes": 15}
+    # Small limits, no "wait N seconds" (tests/unit/accounts/test_devices.py has those).
+    return {**app_config, "account_device_max_failures": 3, "device_max_failures": 5,
+            "child_max_failures": 8, "lockout_minutes": 15, "device_slow_seconds": 0}
 
 
 def wrong_for(secret: ChildSecret) -> tuple[str, ...]:
@@ -31,14 +34,15 @@ def wrong_for(secret: ChildSecret) -> tuple[str, ...]:
     return ("nu", "stiu")
 
 
-def attempt(app, child_id, right: bool, address=PC):
+def attempt(app, child_id, right: bool, address=PC, device=BROWSER):
     secret = child_secret(app, child_id)
     with app.app_context():
         child = db.session.get(User, child_id)
         answer = secret.value if right else wrong_for(secret)
         if secret.kind == "words":
             answer = (secret.words,) if right else answer
-        return service.child_login(child, secret.kind, tuple(answer), address=address)
+        return service.child_login(child, secret.kind, tuple(answer), address=address,
+                                   device=device)
 
 
 # ---- children -------------------------------------------------------------------------
@@ -50,8 +54,8 @@ def test_right_secret_logs_in_and_is_recorded(app, world):
     with app.app_context():
         assert db.session.get(User, world.children[0]).last_login_at is not None
         rows = db.session.scalars(select(LoginAttempt)).all()
-        assert [(r.user_id, r.succeeded, r.address) for r in rows] == [
-            (world.children[0], True, PC)
+        assert [(r.user_id, r.succeeded, r.address, r.device_id, r.kind) for r in rows] == [
+            (world.children[0], True, PC, BROWSER, "child")
         ]
 
 
@@ -69,19 +73,20 @@ def test_wrong_secret_is_refused_without_lock_below_the_limit(app, world):
         assert not outcome.ok and outcome.lock is None
 
 
-def test_child_is_locked_after_the_limit_and_even_the_right_secret_is_refused(app, world):
+def test_child_is_locked_on_that_browser_and_even_the_right_secret_is_refused(app, world):
     for _ in range(2):
         attempt(app, world.children[0], right=False)
     third = attempt(app, world.children[0], right=False)
-    assert third.lock is not None and third.lock.reason == "child"
-    assert third.lock.minutes_left() == 15
+    assert third.lock is not None and third.lock.reason == "child_device"
+    assert third.lock.device == BROWSER and third.lock.minutes_left() == 15
     refused = attempt(app, world.children[0], right=True)
-    assert not refused.ok and refused.lock.reason == "child"
+    assert not refused.ok and refused.lock.reason == "child_device"
     # The refused right answer is not even recorded: a lock is not an oracle.
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 3
-    # Another child of the same club is not affected.
+    # Another child on this browser, and this child on another browser, are not affected.
     assert attempt(app, world.children[1], right=True).ok
+    assert attempt(app, world.children[0], right=True, device=OTHER_BROWSER).ok
 
 
 def test_child_lock_expires_by_itself(app, world, clock):
@@ -117,19 +122,20 @@ def test_librarian_lifts_a_child_lock(app, world, clock):
     assert attempt(app, world.children[0], right=True).ok
 
 
-def test_one_pc_guessing_across_children_locks_that_pc_for_the_club(app, world):
+def test_one_browser_guessing_across_children_locks_that_browser_only(app, world):
     a, b, c = world.children
     for child_id in (a, a, b, b):
         assert attempt(app, child_id, right=False).lock is None
     fifth = attempt(app, c, right=False)
-    assert fifth.lock is not None and fifth.lock.reason == "address"
-    assert attempt(app, c, right=True).lock.reason == "address"
-    # Another PC in the same club, and the same PC in another club, are not locked.
-    assert attempt(app, c, right=True, address="10.0.0.8").ok
-    assert attempt(app, world.other_children[0], right=True).ok
+    assert fifth.lock is not None and fifth.lock.reason == "device"
+    assert attempt(app, c, right=True).lock.reason == "device"
+    # Locked for every child it never logged in as, in this club and in others...
+    assert attempt(app, world.other_children[0], right=True).lock.reason == "device"
+    # ...but another browser behind the same address (the library's next PC) is not.
+    assert attempt(app, c, right=True, device=OTHER_BROWSER).ok
 
 
-def test_address_lock_expires_and_can_be_lifted_for_the_club(app, world, clock):
+def test_browser_lock_expires_and_can_be_lifted_for_the_club(app, world, clock):
     a, b, c = world.children
     for child_id in (a, a, b, b, c):
         attempt(app, child_id, right=False)
@@ -138,11 +144,13 @@ def test_address_lock_expires_and_can_be_lifted_for_the_club(app, world, clock):
         service.lift_club_locks(db.session.get(Club, world.club))
     clock.advance(seconds=1)
     assert attempt(app, world.children[2], right=True).ok
-    for child_id in (a, a, b, b, c):
+    # c is now trusted on this browser: the next lock holds for a and b only.
+    for child_id in (a, a, b, b, a):
         attempt(app, child_id, right=False)
-    assert attempt(app, world.children[2], right=True).lock.reason == "address"
+    assert attempt(app, b, right=True).lock.reason == "device"
+    assert attempt(app, c, right=True).ok
     clock.advance(minutes=15, seconds=2)
-    assert attempt(app, world.children[2], right=True).ok
+    assert attempt(app, b, right=True).ok
 
 
 def test_lifting_club_locks_also_lifts_child_locks(app, world, clock):
@@ -190,13 +198,15 @@ def test_staff_lockout_and_expiry(app, world, clock):
     name = world.usernames[world.librarian]
     with app.app_context():
         for _ in range(2):
-            assert service.staff_login(name, "wrong", PC).lock is None
-        assert service.staff_login(name, "wrong", PC).lock.reason == "child"
-        locked = service.staff_login(name, STAFF_PASSWORD, PC)
+            assert service.staff_login(name, "wrong", PC, BROWSER).lock is None
+        assert service.staff_login(name, "wrong", PC, BROWSER).lock.reason == "account_device"
+        locked = service.staff_login(name, STAFF_PASSWORD, PC, BROWSER)
         assert not locked.ok and locked.lock is not None
+        # That browser only: the librarian's own PC is not locked out.
+        assert service.staff_login(name, STAFF_PASSWORD, PC, OTHER_BROWSER).ok
     clock.advance(minutes=15, seconds=1)
     with app.app_context():
-        assert service.staff_login(name, STAFF_PASSWORD, PC).ok
+        assert service.staff_login(name, STAFF_PASSWORD, PC, BROWSER).ok
 
 
 def test_inactive_staff_cannot_log_in(app, world):

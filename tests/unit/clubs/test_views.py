@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from codekids import db
+from codekids.accounts import devices
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, LoginAttempt, User
 from codekids.clubs import service
@@ -25,10 +26,13 @@ def _count(app, club_id):
 
 
 def _lock_out(app, child_id, address="10.1.1.1"):
+    """Locks the child on every browser it never used: a prankster who takes a new
+    device cookie for every try (the only way past the per-browser limits)."""
     with app.app_context():
         child = db.session.get(User, child_id)
         for _ in range(app.config["CODEKIDS"].child_max_failures):
-            accounts.child_login(child, "words", ("nu", "stiu"), address)
+            accounts.child_login(child, "words", ("nu", "stiu"), address,
+                                 device=devices.new_device_id())
         assert accounts.user_lock(child) is not None
 
 
@@ -206,20 +210,22 @@ def test_unlock_one_child(app, client, world, login):
 
 def test_unlock_the_whole_club_including_computers(app, client, world, login):
     _lock_out(app, world.children[0])
+    pc = devices.new_device_id()
     with app.app_context():
         club = db.session.get(Club, world.club)
         # Many wrong guesses from one PC, spread over children (no single child is locked).
-        for _ in range(app.config["CODEKIDS"].club_address_max_failures):
-            db.session.add(LoginAttempt(club_id=club.id, user_id=None, address="10.2.2.2",
-                                        succeeded=False, at=utcnow()))
+        for i in range(app.config["CODEKIDS"].device_max_failures):
+            db.session.add(LoginAttempt(club_id=club.id, user_id=world.children[1 + i % 2],
+                                        address="10.2.2.2", device_id=pc, succeeded=False,
+                                        at=utcnow()))
         db.session.commit()
-        assert accounts.address_lock(club, "10.2.2.2") is not None
+        assert [d.device for d in accounts.club_locks(club).devices] == [pc]
     login(world.librarian)
     r = client.post(f"/cluburi/{world.club}/deblocare")
     assert r.status_code == 302
     with app.app_context():
         club = db.session.get(Club, world.club)
-        assert accounts.address_lock(club, "10.2.2.2") is None
+        assert accounts.club_locks(club).devices == []
         for cid in world.children:
             assert accounts.user_lock(db.session.get(User, cid)) is None
 
