@@ -43,19 +43,28 @@ def content_security_policy(*, frame_ancestors: str, nonce: str | None) -> str:
     ])
 
 
-def _add_headers(response):
-    frameable = request.endpoint in FRAMEABLE_ENDPOINTS
-    response.headers["Content-Security-Policy"] = content_security_policy(
-        frame_ancestors="*" if frameable else "'none'", nonce=g.get("csp_nonce"))
+def headers_for(*, frameable: bool, nonce: str | None, https: bool,
+                hsts_seconds: int) -> list[tuple[str, str]]:
+    """The headers themselves; also used by the last-resort error page (bad_input.py),
+    which answers without a request context."""
+    headers = [("Content-Security-Policy", content_security_policy(
+        frame_ancestors="*" if frameable else "'none'", nonce=nonce))]
     if not frameable:
-        response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    hsts = current_app.config["CODEKIDS"].hsts_seconds
+        headers.append(("X-Frame-Options", "DENY"))
+    headers.append(("X-Content-Type-Options", "nosniff"))
+    headers.append(("Referrer-Policy", "same-origin"))
     # Only over HTTPS (seen directly or through a trusted proxy): browsers ignore
     # it on plain HTTP, and a club laptop on http://127.0.0.1 must keep working.
-    if hsts and request.is_secure:
-        response.headers["Strict-Transport-Security"] = f"max-age={hsts}"
+    if hsts_seconds and https:
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_seconds}"))
+    return headers
+
+
+def _add_headers(response):
+    for name, value in headers_for(
+            frameable=request.endpoint in FRAMEABLE_ENDPOINTS, nonce=g.get("csp_nonce"),
+            https=request.is_secure, hsts_seconds=current_app.config["CODEKIDS"].hsts_seconds):
+        response.headers[name] = value
     return response
 
 

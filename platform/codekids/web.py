@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import bindparam, select
@@ -15,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db, security_policy
 from codekids.accounts.models import User
+from codekids.bad_input import error_page, server_error_page
 from codekids.clubs.models import Club
 from codekids.db import utcnow
 
@@ -138,29 +140,24 @@ def init_app(app: Flask) -> None:
     def _page_globals():
         return {"idle_minutes": settings.idle_logout_minutes}
 
+    # Error pages never query (bad_input.error_page): lazy messages, so that choosing
+    # their language does not load the user either.
     @app.errorhandler(CSRFError)
     def _csrf_error(_e):
-        return render_template("errors/error.html", code=400,
-                               message=_("This page was open too long. Please go back, "
-                                         "reload it and try again.")), 400
+        return error_page(400, _l("This page was open too long. Please go back, "
+                                  "reload it and try again."))
 
     @app.errorhandler(403)
     def _forbidden(_e):
-        return render_template("errors/error.html", code=403,
-                               message=_("This page is not for your account.")), 403
+        return error_page(403, _l("This page is not for your account."))
 
     @app.errorhandler(404)
     def _not_found(_e):
-        return render_template("errors/error.html", code=404,
-                               message=_("We could not find this page.")), 404
+        return error_page(404, _l("We could not find this page."))
 
     @app.errorhandler(413)
     def _too_large(_e):
-        return render_template("errors/error.html", code=413,
-                               message=_("What you sent is too large.")), 413
+        return error_page(413, _l("What you sent is too large."))
 
-    @app.errorhandler(500)
-    def _server_error(_e):
-        return render_template("errors/error.html", code=500,
-                               message=_("Something broke on our side. Your work is saved; "
-                                         "please try again in a minute.")), 500
+    # Rolls the session back and renders without the database.
+    app.register_error_handler(500, server_error_page)

@@ -208,7 +208,7 @@ def _parse_sequence(raw: str | None) -> list[str]:
     return names
 
 
-@bp.route("/copii/<code>/<int:child_id>", methods=["GET", "POST"])
+@bp.route("/copii/<code>/<id:child_id>", methods=["GET", "POST"])
 def child_secret(code: str, child_id: int):
     club = _find_club(code)
     if not isinstance(club, Club):

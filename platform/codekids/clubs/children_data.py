@@ -164,7 +164,7 @@ def _filename(child: User, ext: str) -> str:
     return f"child-{child.id}.{ext}"
 
 
-@bp.get("/copil/<int:child_id>/date.json")
+@bp.get("/copil/<id:child_id>/date.json")
 def child_data_json(child_id: int):
     child = _child(child_id)
     body = json.dumps(export_child(child), ensure_ascii=False, indent=2)
@@ -174,13 +174,13 @@ def child_data_json(child_id: int):
     return resp
 
 
-@bp.get("/copil/<int:child_id>/date.csv")
+@bp.get("/copil/<id:child_id>/date.csv")
 def child_data_csv(child_id: int):
     child = _child(child_id)
     return csv_response(_filename(child, "csv"), CSV_HEADER, export_rows(export_child(child)))
 
 
-@bp.route("/copil/<int:child_id>/stergere", methods=["GET", "POST"], endpoint="delete_child")
+@bp.route("/copil/<id:child_id>/stergere", methods=["GET", "POST"], endpoint="delete_child")
 def delete_child_page(child_id: int):
     child = _child(child_id)
     club = child.club

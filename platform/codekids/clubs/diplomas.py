@@ -65,7 +65,7 @@ def diploma_locale(child: User) -> str:
 # ---- pages ----------------------------------------------------------------------------
 
 
-@bp.get("/copil/<int:child_id>/diplome")
+@bp.get("/copil/<id:child_id>/diplome")
 def diplomas(child_id: int):
     child = _child(child_id)
     return render_template("librarian/diplomas.html", child=child, club=child.club,
@@ -78,7 +78,7 @@ def _set_title(exercise_set: ExerciseSet, locale: str | None = None) -> str:
     return localized(exercise_set.title, locale or str(get_locale()))
 
 
-@bp.get("/copil/<int:child_id>/diploma/<set_id>")
+@bp.get("/copil/<id:child_id>/diploma/<set_id>")
 def diploma(child_id: int, set_id: str):
     child = _child(child_id)
     exercise_set = current_bank().get_set(set_id)

@@ -23,7 +23,7 @@ def _meeting(club_id: int, session_id: int):
     return meeting
 
 
-@bp.get("/<int:club_id>/intalniri")
+@bp.get("/<id:club_id>/intalniri")
 def meetings(club_id: int):
     club = _club(club_id)
     year, month = service.this_month()
@@ -33,7 +33,7 @@ def meetings(club_id: int):
                            year=year, month=month)
 
 
-@bp.post("/<int:club_id>/intalniri/incepe")
+@bp.post("/<id:club_id>/intalniri/incepe")
 def start_meeting(club_id: int):
     club = _club(club_id)
     try:
@@ -44,7 +44,7 @@ def start_meeting(club_id: int):
     return redirect(url_for("clubs.meeting", club_id=club.id, session_id=meeting.id))
 
 
-@bp.get("/<int:club_id>/intalniri/<int:session_id>")
+@bp.get("/<id:club_id>/intalniri/<id:session_id>")
 def meeting(club_id: int, session_id: int):
     club = _club(club_id)
     meeting = _meeting(club.id, session_id)
@@ -53,7 +53,7 @@ def meeting(club_id: int, session_id: int):
                            local=service.local, title=exercise_title)
 
 
-@bp.post("/<int:club_id>/intalniri/<int:session_id>/incheie")
+@bp.post("/<id:club_id>/intalniri/<id:session_id>/incheie")
 def end_meeting(club_id: int, session_id: int):
     club = _club(club_id)
     meeting = _meeting(club.id, session_id)
@@ -66,7 +66,7 @@ def end_meeting(club_id: int, session_id: int):
     return redirect(url_for("clubs.meeting", club_id=club.id, session_id=meeting.id))
 
 
-@bp.post("/<int:club_id>/intalniri/<int:session_id>/prezenta")
+@bp.post("/<id:club_id>/intalniri/<id:session_id>/prezenta")
 def mark_attendance(club_id: int, session_id: int):
     club = _club(club_id)
     meeting = _meeting(club.id, session_id)
@@ -78,7 +78,7 @@ def mark_attendance(club_id: int, session_id: int):
                     + "#attendance")
 
 
-@bp.get("/<int:club_id>/raport")
+@bp.get("/<id:club_id>/raport")
 def report_now(club_id: int):
     year, month = service.this_month()
     return redirect(url_for("clubs.report", club_id=club_id, year=year, month=month))
@@ -92,7 +92,7 @@ def _report(club_id: int, year: int, month: int) -> service.MonthReport:
         abort(404)
 
 
-@bp.get("/<int:club_id>/raport/<int:year>/<int:month>")
+@bp.get("/<id:club_id>/raport/<int(min=2000, max=2200):year>/<int(min=1, max=12):month>")
 def report(club_id: int, year: int, month: int):
     report = _report(club_id, year, month)
     prev = (year - 1, 12) if month == 1 else (year, month - 1)
@@ -101,7 +101,7 @@ def report(club_id: int, year: int, month: int):
                            local=service.local, prev=prev, next=nxt)
 
 
-@bp.get("/<int:club_id>/raport/<int:year>/<int:month>.csv")
+@bp.get("/<id:club_id>/raport/<int(min=2000, max=2200):year>/<int(min=1, max=12):month>.csv")
 def report_csv(club_id: int, year: int, month: int):
     report = _report(club_id, year, month)
     rows = [

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from codekids import db
 from codekids.accounts.models import CHILD, LoginAttempt, User
+from codekids.bad_input import parse_id
 from codekids.clubs.models import FROM_LIBRARIAN, FROM_LOGIN, Attendance, Club, ClubSession
 from codekids.counter.models import CountedLine
 from codekids.db import utcnow
@@ -112,9 +113,8 @@ def end_session(meeting: ClubSession, *, at: datetime | None = None) -> ClubSess
 def get_session(club_id: int, session_id) -> ClubSession | None:
     """The meeting, only when it belongs to this club (the URL's club is the one the
     route policy checked; a meeting id of another club is "not found")."""
-    try:
-        sid = int(session_id)
-    except (TypeError, ValueError):
+    sid = parse_id(session_id)
+    if sid is None:
         return None
     meeting = db.session.get(ClubSession, sid)
     if meeting is None or meeting.club_id != club_id:
@@ -185,10 +185,9 @@ def present_ids(meeting: ClubSession) -> set[int]:
 
 def mark(meeting: ClubSession, child_id, present: bool) -> Attendance:
     """The librarian marks a child of this meeting's club present or absent."""
-    try:
-        cid = int(child_id)
-    except (TypeError, ValueError):
-        raise MeetingError("child") from None
+    cid = parse_id(child_id)  # a posted id: out of range is no child
+    if cid is None:
+        raise MeetingError("child")
     child = db.session.get(User, cid)
     # A child id typed into the form from another club is refused, not recorded.
     if child is None or child.role != CHILD or child.club_id != meeting.club_id:

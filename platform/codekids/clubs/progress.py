@@ -81,7 +81,7 @@ def _parse_due(raw: str) -> date | None:
 # ---- assignments -------------------------------------------------------------------------
 
 
-@bp.route("/<int:club_id>/teme", methods=["GET", "POST"])
+@bp.route("/<id:club_id>/teme", methods=["GET", "POST"])
 def assignments(club_id: int):
     club = _club(club_id)
     problem, status = None, 200
@@ -110,7 +110,7 @@ def assignments(club_id: int):
     ), status
 
 
-@bp.post("/<int:club_id>/teme/<int:assignment_id>/stergere")
+@bp.post("/<id:club_id>/teme/<id:assignment_id>/stergere")
 def remove_assignment(club_id: int, assignment_id: int):
     club = _club(club_id)
     if not rules.remove_assignment(club, assignment_id):
@@ -122,13 +122,13 @@ def remove_assignment(club_id: int, assignment_id: int):
 # ---- progress ----------------------------------------------------------------------------
 
 
-@bp.get("/<int:club_id>/progres")
+@bp.get("/<id:club_id>/progres")
 def progress_sets(club_id: int):
     club = _club(club_id)
     return render_template("librarian/progress_sets.html", club=club, sets=_set_choices(club))
 
 
-@bp.get("/<int:club_id>/progres/<set_id>")
+@bp.get("/<id:club_id>/progres/<set_id>")
 def progress_grid(club_id: int, set_id: str):
     club = _club(club_id)
     grid = rules.progress_grid(club, _set_or_404(set_id), _thresholds())
@@ -138,7 +138,7 @@ def progress_grid(club_id: int, set_id: str):
                            thresholds=_thresholds())
 
 
-@bp.get("/copil/<int:child_id>/exercitiu/<exercise_id>")
+@bp.get("/copil/<id:child_id>/exercitiu/<exercise_id>")
 def progress_cell(child_id: int, exercise_id: str):
     child = _child(child_id)
     exercise = _exercise_or_404(exercise_id)
@@ -149,7 +149,7 @@ def progress_cell(child_id: int, exercise_id: str):
                                                _locale()))
 
 
-@bp.get("/copil/<int:child_id>/incercare/<int:submission_id>")
+@bp.get("/copil/<id:child_id>/incercare/<id:submission_id>")
 def submission(child_id: int, submission_id: int):
     child = _child(child_id)
     found = rules.submission_of_child(child, submission_id)
@@ -159,7 +159,7 @@ def submission(child_id: int, submission_id: int):
                             exercise_id=found.exercise_id, _anchor=f"attempt-{found.id}"))
 
 
-@bp.get("/<int:club_id>/exercitii/<exercise_id>/greseli")
+@bp.get("/<id:club_id>/exercitii/<exercise_id>/greseli")
 def common_errors(club_id: int, exercise_id: str):
     club = _club(club_id)
     exercise = _exercise_or_404(exercise_id)
@@ -175,7 +175,7 @@ def _help_list(club):
     return rules.who_needs_help(club, _bank(), _locale(), _thresholds())
 
 
-@bp.get("/<int:club_id>/ajutor")
+@bp.get("/<id:club_id>/ajutor")
 def help_now(club_id: int):
     club = _club(club_id)
     return render_template("librarian/help.html", club=club, stuck=_help_list(club),
@@ -183,7 +183,7 @@ def help_now(club_id: int):
                            checked_at=rules.utcnow())
 
 
-@bp.get("/<int:club_id>/ajutor/lista")
+@bp.get("/<id:club_id>/ajutor/lista")
 def help_now_list(club_id: int):
     """The list alone, an HTML fragment that static/js/help.js swaps in every 20 s."""
     club = _club(club_id)

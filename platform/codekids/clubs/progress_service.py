@@ -30,6 +30,7 @@ from sqlalchemy import distinct, func, select
 
 from codekids import db
 from codekids.accounts.models import CHILD, User
+from codekids.bad_input import parse_id
 from codekids.bank import explanations
 from codekids.bank.models import Bank, Exercise, ExerciseSet
 from codekids.bank.texts import _l, localized, translate
@@ -112,10 +113,10 @@ def assign_set(club: Club, bank: Bank, set_id: str, *, child_ids=None, due_date:
     else:
         wanted = set()
         for raw in child_ids:
-            try:
-                wanted.add(int(raw))
-            except (TypeError, ValueError):
-                raise AssignmentProblem("unknown_child") from None
+            child_id = parse_id(raw)  # out of range is as unknown as "abc"
+            if child_id is None:
+                raise AssignmentProblem("unknown_child")
+            wanted.add(child_id)
         if not wanted:
             raise AssignmentProblem("no_children")
         found = set(db.session.scalars(select(User.id).where(
@@ -154,9 +155,8 @@ def assignments_of_club(club: Club, bank: Bank, locale: str) -> list[AssignmentV
 
 def remove_assignment(club: Club, assignment_id) -> bool:
     """False when there is no such assignment *in this club* (another club's id included)."""
-    try:
-        aid = int(assignment_id)
-    except (TypeError, ValueError):
+    aid = parse_id(assignment_id)
+    if aid is None:
         return False
     found = db.session.get(Assignment, aid)
     if found is None or found.club_id != club.id:
@@ -351,9 +351,8 @@ def cell_detail(child: User, exercise: Exercise, locale: str, thresholds: Thresh
 def submission_of_child(child: User, submission_id) -> Submission | None:
     """The object-level check behind /copil/<child>/incercare/<id>: the route policy has
     checked the child; the submission must be that child's, or it does not exist."""
-    try:
-        sid = int(submission_id)
-    except (TypeError, ValueError):
+    sid = parse_id(submission_id)
+    if sid is None:
         return None
     found = db.session.get(Submission, sid)
     if found is None or found.child_id != child.id or found.kind != SUBMIT:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from codekids import db
 from codekids.accounts import secrets as child_secrets
 from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
+from codekids.bad_input import parse_id
 from codekids.clubs.models import SECRET_KINDS, Club, County, librarian_clubs
 
 # Join codes avoid letters and digits that look alike on a card (0/O, 1/I/L, 5/S, 8/B).
@@ -41,10 +42,9 @@ def may_manage_club(user, club: Club | None) -> bool:
 
 
 def _to_int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    # An id the database can hold, or None (bad_input.parse_id): ids come from URLs,
+    # forms and query strings, and 2**63 must not reach the database.
+    return parse_id(value)
 
 
 def may_manage_club_id(user, club_id) -> bool:
@@ -301,7 +301,7 @@ def may_use_county(user, county_id) -> bool:
 def _county_in_scope(user, county_id) -> County:
     if not may_use_county(user, county_id):
         raise OutOfScope("county")
-    return db.session.get(County, int(county_id))
+    return db.session.get(County, _to_int(county_id))
 
 
 def create_club_in_scope(

@@ -44,7 +44,7 @@ def my_clubs():
     return render_template("librarian/my_clubs.html", clubs=service.clubs_in_scope(current_user))
 
 
-@bp.get("/<int:club_id>")
+@bp.get("/<id:club_id>")
 def club(club_id: int):
     club = _club(club_id)
     children = service.children_of_club(club, include_inactive=True)
@@ -53,7 +53,7 @@ def club(club_id: int):
                            computer_code=devices.label)
 
 
-@bp.route("/<int:club_id>/copii-noi", methods=["GET", "POST"])
+@bp.route("/<id:club_id>/copii-noi", methods=["GET", "POST"])
 def add_children(club_id: int):
     club = _club(club_id)
     form = AddChildrenForm()
@@ -70,7 +70,7 @@ def add_children(club_id: int):
                            bulk_max=service.BULK_MAX)
 
 
-@bp.get("/<int:club_id>/cartonase")
+@bp.get("/<id:club_id>/cartonase")
 def cards(club_id: int):
     club = _club(club_id)
     raw = request.args.get("ids", "").strip()
@@ -81,7 +81,7 @@ def cards(club_id: int):
                            cards=[_card(c) for c in children], picture_labels=PICTURE_LABELS)
 
 
-@bp.post("/<int:club_id>/deblocare")
+@bp.post("/<id:club_id>/deblocare")
 def lift_club_lockouts(club_id: int):
     club = _club(club_id)
     accounts.lift_club_locks(club)
@@ -89,7 +89,7 @@ def lift_club_lockouts(club_id: int):
     return redirect(url_for("clubs.club", club_id=club.id))
 
 
-@bp.post("/<int:club_id>/deblocare-calculator")
+@bp.post("/<id:club_id>/deblocare-calculator")
 def lift_device_lockout(club_id: int):
     """One locked computer (its device cookie), or the cookie-less browsers of one address."""
     club = _club(club_id)
@@ -105,7 +105,7 @@ def lift_device_lockout(club_id: int):
     return redirect(url_for("clubs.club", club_id=club.id))
 
 
-@bp.get("/copil/<int:child_id>")
+@bp.get("/copil/<id:child_id>")
 def child(child_id: int):
     child = _child(child_id)
     return render_template("librarian/child.html", child=child, club=child.club,
@@ -113,7 +113,7 @@ def child(child_id: int):
                            local=meetings_service.local, computer_code=devices.label)
 
 
-@bp.post("/copil/<int:child_id>/secret-nou")
+@bp.post("/copil/<id:child_id>/secret-nou")
 def reset_secret(child_id: int):
     child = _child(child_id)
     service.reset_secret(child)
@@ -122,7 +122,7 @@ def reset_secret(child_id: int):
     return redirect(url_for("clubs.child_card", child_id=child.id))
 
 
-@bp.post("/copil/<int:child_id>/dezactivare")
+@bp.post("/copil/<id:child_id>/dezactivare")
 def deactivate_child(child_id: int):
     child = _child(child_id)
     service.set_child_active(child, False)
@@ -131,7 +131,7 @@ def deactivate_child(child_id: int):
     return redirect(url_for("clubs.child", child_id=child.id))
 
 
-@bp.post("/copil/<int:child_id>/reactivare")
+@bp.post("/copil/<id:child_id>/reactivare")
 def reactivate_child(child_id: int):
     child = _child(child_id)
     service.set_child_active(child, True)
@@ -139,7 +139,7 @@ def reactivate_child(child_id: int):
     return redirect(url_for("clubs.child", child_id=child.id))
 
 
-@bp.post("/copil/<int:child_id>/deblocare")
+@bp.post("/copil/<id:child_id>/deblocare")
 def lift_lockout(child_id: int):
     child = _child(child_id)
     accounts.lift_child_lock(child)
@@ -149,7 +149,7 @@ def lift_lockout(child_id: int):
     return redirect(url_for("clubs.child", child_id=child.id))
 
 
-@bp.get("/copil/<int:child_id>/cartonas")
+@bp.get("/copil/<id:child_id>/cartonas")
 def child_card(child_id: int):
     child = _child(child_id)
     return render_template("librarian/cards.html", club=child.club, cards=[_card(child)],

@@ -1,24 +1,21 @@
 """Forms of the coordinator's room.
 
 Choices (counties, clubs, librarians) are filled per request from the user's scope.
-`validate_choice` is off so WTForms does not answer with its own untranslated
-message; the views check membership with our words, and clubs.service checks the
-scope again (a posted id outside the scope is refused there, whatever the form says).
+Ids are IdField / IdListField (bad_input.py): a posted id out of range or not a
+number is a form error and never reaches the database. `validate_choice` is off so
+WTForms does not answer with its own untranslated message; the views check
+membership with our words, and clubs.service checks the scope again (a posted id
+outside the scope is refused there, whatever the form says).
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    widgets,
-)
+from wtforms import BooleanField, RadioField, StringField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from codekids.bad_input import IdField, IdListField
 
 try:  # WTForms 3.3+ wants SelectChoice and deprecates tuples; older versions know only tuples.
     from wtforms.fields.choices import SelectChoice
@@ -39,8 +36,9 @@ def _max(n: int):
     return Length(max=n, message=_l("At most %(max)s characters, please.", max=n))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Works without JavaScript and is easier than a multi-select for most people."""
+class MultiCheckboxField(IdListField):
+    """Ids as checkboxes: works without JavaScript and is easier than a multi-select for
+    most people. An id that is not one (out of range, not a number) is a form error."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -67,9 +65,9 @@ class ClubForm(FlaskForm):
     name = StringField(_l("Club name"), validators=[_required(), _max(120)])
     library = StringField(_l("Library"), validators=[_required(), _max(160)])
     town = StringField(_l("Town or village"), validators=[_required(), _max(120)])
-    county_id = SelectField(_l("County"), validate_choice=False,
-                            validators=[InputRequired(message=_l("Please choose a county.")),
-                                        _choice_in_list])
+    county_id = IdField(_l("County"),
+                        validators=[InputRequired(message=_l("Please choose a county.")),
+                                    _choice_in_list])
     secret_kind = RadioField(_l("Children's secret"),
                              choices=[option(k, v) for k, v in SECRET_KIND_LABELS.items()],
                              default="pictures", validate_choice=False,
@@ -100,9 +98,9 @@ class NewLibrarianForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
     display_name = StringField(_l("Name shown on the site"), validators=[_required(), _max(120)])
-    county_id = SelectField(_l("Home county"), validate_choice=False,
-                            validators=[InputRequired(message=_l("Please choose a county.")),
-                                        _choice_in_list])
+    county_id = IdField(_l("Home county"),
+                        validators=[InputRequired(message=_l("Please choose a county.")),
+                                    _choice_in_list])
     club_ids = MultiCheckboxField(_l("Clubs"), validate_choice=False)
     access = RadioField(_l("How will they log in the first time?"),
                         choices=[option(k, v) for k, v in ACCESS_LABELS.items()],

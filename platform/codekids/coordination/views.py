@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from codekids import db
 from codekids.accounts.models import LIBRARIAN, User
+from codekids.bad_input import parse_id
 from codekids.clubs import service
 from codekids.clubs.models import Club
 from codekids.coordination.forms import (
@@ -117,13 +118,13 @@ def new_club():
                            kind_locked=False)
 
 
-@bp.route("/cluburi/<int:club_id>", methods=["GET", "POST"])
+@bp.route("/cluburi/<id:club_id>", methods=["GET", "POST"])
 def edit_club(club_id: int):
     club = _club(club_id)
     kind_locked = not service.may_change_secret_kind(club)
     form = EditClubForm(obj=None if request.method == "POST" else club)
     if request.method == "GET":
-        form.county_id.data = str(club.county_id)
+        form.county_id.data = club.county_id
     _county_choices(form.county_id)
     if kind_locked:
         form.secret_kind.data = club.secret_kind  # shown, not changeable
@@ -142,7 +143,7 @@ def edit_club(club_id: int):
                            kind_locked=kind_locked, kind_labels=SECRET_KIND_LABELS)
 
 
-@bp.route("/cluburi/<int:club_id>/bibliotecari", methods=["GET", "POST"])
+@bp.route("/cluburi/<id:club_id>/bibliotecari", methods=["GET", "POST"])
 def club_librarians(club_id: int):
     club = _club(club_id)
     in_scope = service.librarians_in_scope(current_user)
@@ -150,7 +151,7 @@ def club_librarians(club_id: int):
     form = ClubLibrariansForm()
     form.librarian_ids.choices = [option(str(lib.id), lib.label) for lib in in_scope]
     if request.method == "GET":
-        form.librarian_ids.data = [str(lib.id) for lib in club.librarians if lib in in_scope]
+        form.librarian_ids.data = [lib.id for lib in club.librarians if lib in in_scope]
     if form.validate_on_submit():
         try:
             service.set_club_librarians(current_user, club, form.librarian_ids.data)
@@ -173,8 +174,9 @@ def new_librarian():
     form = NewLibrarianForm()
     _county_choices(form.county_id)
     _club_choices(form.club_ids)
-    if request.method == "GET" and request.args.get("club_id"):
-        form.club_ids.data = [request.args["club_id"]]
+    wanted = parse_id(request.args.get("club_id")) if request.method == "GET" else None
+    if wanted is not None:  # "add a librarian to this club"; a bad id preselects nothing
+        form.club_ids.data = [wanted]
     if form.validate_on_submit():
         make = (service.create_librarian_with_invitation if form.access.data == "invitation"
                 else service.create_librarian_with_temporary_password)
@@ -194,14 +196,14 @@ def new_librarian():
     return render_template("coordinator/new_librarian.html", form=form)
 
 
-@bp.route("/bibliotecari/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/bibliotecari/<id:user_id>", methods=["GET", "POST"])
 def librarian(user_id: int):
     librarian = _librarian(user_id)
     form = EditLibrarianForm(obj=None if request.method == "POST" else librarian)
     _club_choices(form.club_ids)
     in_scope_ids = choice_values(form.club_ids)
     if request.method == "GET":
-        form.club_ids.data = [str(c.id) for c in librarian.clubs if str(c.id) in in_scope_ids]
+        form.club_ids.data = [c.id for c in librarian.clubs if str(c.id) in in_scope_ids]
     others = [c for c in librarian.clubs if str(c.id) not in in_scope_ids]
     if form.validate_on_submit():
         try:
@@ -216,7 +218,7 @@ def librarian(user_id: int):
                            others=others)
 
 
-@bp.post("/bibliotecari/<int:user_id>/resetare")
+@bp.post("/bibliotecari/<id:user_id>/resetare")
 def librarian_reset(user_id: int):
     librarian = _librarian(user_id)
     mode = request.form.get("mode", "")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from codekids.bad_input import IdField
 from codekids.coordination.forms import option
 from codekids.counter.models import CLUB, COUNTY, NATION
 from codekids.counter.service import MAX_ADJUSTMENT
@@ -19,8 +20,9 @@ class AdjustmentForm(FlaskForm):
                  option(CLUB, _l("A club"))],
         validators=[InputRequired(message=_l("Please choose one of the options."))],
     )
-    county_id = SelectField(_l("County"), choices=[], validate_choice=False, coerce=str)
-    club_id = SelectField(_l("Club"), choices=[], validate_choice=False, coerce=str)
+    # Ids (bad_input.IdField): one out of range or not a number is a form error.
+    county_id = IdField(_l("County"), choices=[])
+    club_id = IdField(_l("Club"), choices=[])
     amount = IntegerField(
         _l("Lines of code (negative to correct an earlier entry)"),
         validators=[

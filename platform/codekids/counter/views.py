@@ -167,8 +167,8 @@ def adjustments():
                 service.record_adjustment(
                     current_user, scope=form.scope.data, amount=form.amount.data,
                     day=form.day.data, reason=form.reason.data,
-                    club_id=_int(form.club_id.data) if form.scope.data == CLUB else None,
-                    county_id=_int(form.county_id.data) if form.scope.data == COUNTY else None,
+                    club_id=form.club_id.data if form.scope.data == CLUB else None,
+                    county_id=form.county_id.data if form.scope.data == COUNTY else None,
                 )
             except service.AdjustmentError as exc:
                 db.session.rollback()
@@ -185,13 +185,6 @@ def adjustments():
         entries=service.adjustments(_scope_county()),
         audit=service.audit_log(_scope_county()),
     ), status
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- public ---------------------------------------------------------------------------

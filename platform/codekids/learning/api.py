@@ -13,16 +13,17 @@ project is "not found", never "forbidden".
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from codekids.bad_input import json_body, parse_id, quiet_database, takes_json
 from codekids.learning import service
 from codekids.learning.service import LearningError
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = takes_json(Blueprint("api", __name__, url_prefix="/api/v1"))
 
 
 def _bank():
@@ -34,8 +35,10 @@ def _locale() -> str:
 
 
 def _body() -> dict:
-    """The JSON object sent; anything else (binary junk, bad UTF-8, a list) is a bad request."""
-    data = request.get_json(silent=True, force=True)
+    """The JSON object sent. The edge (bad_input.py) has parsed it within its limits and
+    refused broken or deep JSON (bad_json) and invalid text (bad_text); anything else
+    that is not an object (a list, no body) is a bad request."""
+    data = json_body()
     if not isinstance(data, dict):
         raise LearningError("bad_request")
     return data
@@ -64,6 +67,8 @@ HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "bad_
 
 
 def _http_error(err: HTTPException):
+    if err.code == 500:
+        quiet_database()  # roll back; the message's language must not query either
     return error_answer(HTTP_CODES.get(err.code or 400, "bad_request"), err.code)
 
 
@@ -137,9 +142,11 @@ def exercise_hint(exercise_id: str):
 def _project_id(raw) -> int | None:
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int):
+    # A JSON number, and an id the database can hold (a string or 2**63 is not one).
+    project_id = parse_id(raw) if isinstance(raw, int) else None
+    if project_id is None:
         raise LearningError("not_found")
-    return raw
+    return project_id
 
 
 @bp.post("/playground/run")
@@ -158,7 +165,7 @@ def project_create():
                     "url": url_for("learning.project", project_id=project.id)}), 201
 
 
-@bp.put("/projects/<int:project_id>")
+@bp.put("/projects/<id:project_id>")
 def project_update(project_id: int):
     data = _body()
     project = service.update_project(current_user, project_id, name=data.get("name"),

@@ -245,7 +245,7 @@ def _project_page(project, *, code: str, stdin: str = "", run=None, error=None, 
                    error_line=(run or {}).get("error_line"), max_bytes=service.MAX_SOURCE_BYTES)
 
 
-@bp.route("/joaca/<int:project_id>", methods=["GET", "POST"])
+@bp.route("/joaca/<id:project_id>", methods=["GET", "POST"])
 def project(project_id: int):
     try:
         proj = service.get_project(current_user, project_id)

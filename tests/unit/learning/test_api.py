@@ -123,8 +123,11 @@ def test_playground_run_and_projects(app, world, child_client):
     ({"source": "", "client_key": "bad-key-0001"}, 400, "empty_source"),
     ({"source": "\n\t \n", "client_key": "bad-key-0001"}, 400, "empty_source"),
     ({"source": "print(1)\n" * 120_000, "client_key": "bad-key-0001"}, 413, "too_large"),
-    ({"source": "print(1)\x00", "client_key": "bad-key-0001"}, 400, "bad_source"),
-    ({"source": "print('\udcff')", "client_key": "bad-key-0001"}, 400, "bad_source"),
+    # NUL and lone surrogates are refused at the edge, before any database call
+    # (bad_input.py), in every string of every JSON body.
+    ({"source": "print(1)\x00", "client_key": "bad-key-0001"}, 400, "bad_text"),
+    ({"source": "print('\udcff')", "client_key": "bad-key-0001"}, 400, "bad_text"),
+    ({"source": HELLO_RIGHT, "client_key": "bad-key-0001", "x\x00": 1}, 400, "bad_text"),
     ({"source": ["print(1)"], "client_key": "bad-key-0001"}, 400, "bad_request"),
     ({"source": HELLO_RIGHT, "client_key": "x"}, 400, "bad_request"),
 ])
@@ -134,17 +137,21 @@ def test_bad_submissions_are_refused_in_json(app, world, child_client, payload, 
     assert _count(app, Submission) == 0 and _count(app, Progress) == 0
 
 
-@pytest.mark.parametrize("body", [
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe",
-    b'{"source": "print(\xff\xfe)"}',
-    b"not json at all",
-    b"[1, 2, 3]",
-    b"",
+@pytest.mark.parametrize(("body", "code"), [
+    # What is not JSON at all is bad_json (the edge's parser, bad_input.json_body) ...
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "bad_json"),
+    (b'{"source": "print(\xff\xfe)"}', "bad_json"),
+    (b"not json at all", "bad_json"),
+    (b"[" * 1000 + b"]" * 1000, "bad_json"),
+    (b'{"source": NaN}', "bad_json"),
+    # ... JSON that is not the object the route wants is bad_request.
+    (b"[1, 2, 3]", "bad_request"),
+    (b"", "bad_request"),
 ])
-def test_binary_junk_and_broken_json_are_bad_requests(app, world, child_client, body):
+def test_binary_junk_and_broken_json_are_bad_requests(app, world, child_client, body, code):
     resp = child_client.post("/api/v1/exercises/hello/submit", data=body,
                              content_type="application/json")
-    _error(resp, 400, "bad_request")
+    _error(resp, 400, code)
     assert _count(app, Submission) == 0
 
 
