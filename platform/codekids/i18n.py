@@ -1,7 +1,24 @@
-"""Languages: Romanian by default, English and Hungarian on request."""
+"""Languages: Romanian by default, English and Hungarian on request; and how numbers,
+dates and times read in each of them.
+
+Times are stored as naive UTC (codekids.db.utcnow) and shown in the site's time zone
+(setting CODEKIDS_TIME_ZONE, Europe/Bucharest by default): everything that turns a
+stored time into a wall-clock time, or a wall-clock time back into UTC, is here, so a
+page never says "UTC" and two pages never disagree on the hour. Numbers, dates and
+times are written the way the reader's language writes them (Babel's CLDR data):
+3.000.000 and "4 iul. 2026, 14:13" in Romanian, 3 000 000 and "2026. júl. 4. 14:13"
+in Hungarian, 3,000,000 and "Jul 4, 2026, 2:13 PM" in English.
+
+In templates: ``n|number``, ``at|local_date``, ``at|local_time``, ``at|local_datetime``.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import flask_babel
+from babel import dates as babel_dates
 from flask import Flask, current_app, session
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
@@ -18,6 +35,64 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return current_app.config["CODEKIDS"].default_locale
+
+
+# ---- numbers, dates and times --------------------------------------------------------
+
+
+def format_number(value: int | float) -> str:
+    """A number as the reader's language writes it (3.000.000 / 3 000 000 / 3,000,000)."""
+    return flask_babel.format_decimal(value)
+
+
+def site_zone() -> ZoneInfo:
+    """The site's time zone (CODEKIDS_TIME_ZONE); ZoneInfo keeps one object per name."""
+    return ZoneInfo(current_app.config["CODEKIDS"].time_zone)
+
+
+def local_time(at: datetime | None) -> datetime | None:
+    """A stored time (naive UTC) as a naive wall-clock time in the site's zone."""
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(site_zone()).replace(tzinfo=None)
+
+
+def to_utc(wall: datetime) -> datetime:
+    """A naive wall-clock time in the site's zone as a stored (naive UTC) time."""
+    return wall.replace(tzinfo=site_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_day(at: datetime) -> date:
+    """The day (in the site's zone) that a stored time falls on."""
+    return local_time(at).date()
+
+
+def format_local_date(at: datetime | date | None, length: str = "medium") -> str:
+    """A day in the reader's language; a datetime is a stored time (naive UTC)."""
+    if at is None:
+        return ""
+    if isinstance(at, datetime):
+        at = local_day(at)
+    return babel_dates.format_date(at, length, locale=get_locale())
+
+
+def format_local_time(at: datetime | None) -> str:
+    """The hour and minute of a stored time, in the site's zone and the reader's format."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return babel_dates.format_time(at, "short", tzinfo=site_zone(), locale=get_locale())
+
+
+def format_local_datetime(at: datetime | None) -> str:
+    """Day and hour of a stored time: "4 iul. 2026, 14:13"."""
+    if at is None:
+        return ""
+    pattern = get_locale().datetime_formats["medium"]  # "{1}, {0}": date, then time
+    return pattern.format(format_local_time(at), format_local_date(at))
 
 
 def _install_template_gettext(app: Flask) -> None:
@@ -50,8 +125,17 @@ def _install_template_gettext(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["CODEKIDS"].default_locale)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    # Flask-Babel's own date filters (and anyone calling its format_* directly) follow
+    # the site's zone too.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CODEKIDS"].time_zone
     babel.init_app(app, locale_selector=select_locale)
     _install_template_gettext(app)
+    app.jinja_env.filters.update(
+        number=format_number,
+        local_date=format_local_date,
+        local_time=format_local_time,
+        local_datetime=format_local_datetime,
+    )
 
     @app.context_processor
     def _languages():

@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _env_int(name: str, default: int) -> int:
@@ -67,6 +68,8 @@ class Settings:
     session_cookie_secure: bool = False
     trusted_proxies: int = 0
     default_locale: str = "ro"
+    # Every time a page shows is in this zone (an IANA name); stored times stay UTC.
+    time_zone: str = "Europe/Bucharest"
     serve_host: str = "127.0.0.1"
     serve_port: int = 5000
     serve_workers: int = 2
@@ -114,6 +117,7 @@ class Settings:
             session_cookie_secure=_env_bool("CODEKIDS_SECURE_COOKIES", False),
             trusted_proxies=_env_int("CODEKIDS_TRUSTED_PROXIES", 0),
             default_locale=os.environ.get("CODEKIDS_DEFAULT_LOCALE", "ro"),
+            time_zone=os.environ.get("CODEKIDS_TIME_ZONE", "").strip() or "Europe/Bucharest",
             serve_host=os.environ.get("CODEKIDS_HOST", "127.0.0.1"),
             serve_port=_env_int("CODEKIDS_PORT", 5000),
             serve_workers=_env_int("CODEKIDS_WORKERS", 2),
@@ -154,10 +158,21 @@ class Settings:
             raise SettingsError("CODEKIDS_DB_POOL_SIZE must be 0 (automatic) or more")
         if self.default_locale not in ("ro", "en", "hu"):
             raise SettingsError("CODEKIDS_DEFAULT_LOCALE must be one of ro, en, hu")
+        if not _known_time_zone(self.time_zone):
+            raise SettingsError(f"CODEKIDS_TIME_ZONE must be a time zone name such as "
+                                f"Europe/Bucharest, not {self.time_zone!r}")
         if self.log_format not in ("", "json", "text"):
             raise SettingsError("CODEKIDS_LOG_FORMAT must be json or text")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError("CODEKIDS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+
+
+def _known_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):  # ValueError: a path such as "../x"
+        return False
+    return True
 
 
 _GUESSING_LIMITS = (

@@ -9,14 +9,14 @@ happens later to the login log.
 What was solved and written in a meeting is read from submissions and the counter's
 ledger in the meeting's time window: nothing is stored twice.
 
-Times are stored in naive UTC (codekids.db.utcnow) and shown in Romania's time;
-a month of the report is a month in Romania's time, like the counter's days.
+Times are stored in naive UTC (codekids.db.utcnow) and shown in the site's time zone
+(codekids.i18n); a month of the report is a month in that zone, like the counter's days.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -24,16 +24,11 @@ from codekids import db
 from codekids.accounts.models import CHILD, LoginAttempt, User
 from codekids.bad_input import parse_id
 from codekids.clubs.models import FROM_LIBRARIAN, FROM_LOGIN, Attendance, Club, ClubSession
+from codekids.collation import sorted_by
 from codekids.counter.models import CountedLine
 from codekids.db import utcnow
+from codekids.i18n import local_time, to_utc
 from codekids.learning.models import SUBMIT, Submission
-
-try:
-    from zoneinfo import ZoneInfo
-
-    LOCAL = ZoneInfo("Europe/Bucharest")
-except Exception:  # pragma: no cover - no tz database: times in UTC
-    LOCAL = None
 
 
 class MeetingError(ValueError):
@@ -47,22 +42,12 @@ class MeetingError(ValueError):
 # ---- time -----------------------------------------------------------------------------
 
 
-def local(at: datetime | None) -> datetime | None:
-    """A stored (naive UTC) time in Romania's time, naive, for showing."""
-    if at is None or LOCAL is None:
-        return at
-    return at.replace(tzinfo=UTC).astimezone(LOCAL).replace(tzinfo=None)
-
-
-def to_utc(local_at: datetime) -> datetime:
-    """A naive time in Romania's time as stored naive UTC."""
-    if LOCAL is None:
-        return local_at
-    return local_at.replace(tzinfo=LOCAL).astimezone(UTC).replace(tzinfo=None)
+# The site's time zone (codekids.i18n, CODEKIDS_TIME_ZONE): one helper for every page.
+local = local_time
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """[start, end) of a month in Romania's time, as naive UTC."""
+    """[start, end) of a month in the site's time zone, as naive UTC."""
     if not (1 <= month <= 12) or not (2000 <= year <= 2200):
         raise MeetingError("month")
     nxt = date(year + (month == 12), month % 12 + 1, 1)
@@ -162,10 +147,9 @@ def attendance(meeting: ClubSession) -> list[AttendanceRow]:
     marks = {a.child_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == meeting.id))}
     seen = logged_in_ids(meeting)
-    children = db.session.scalars(
-        select(User).where(User.club_id == meeting.club_id, User.role == CHILD)
-        .order_by(func.lower(User.nickname))
-    )
+    children = sorted_by(db.session.scalars(
+        select(User).where(User.club_id == meeting.club_id, User.role == CHILD)),
+        lambda u: u.nickname)
     rows = []
     for child in children:
         mark = marks.get(child.id)

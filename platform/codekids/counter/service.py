@@ -28,6 +28,7 @@ from codekids import db
 from codekids.accounts.models import CHILD as CHILD_ROLE
 from codekids.accounts.models import COORDINATOR, User
 from codekids.clubs.models import Club, County
+from codekids.collation import sort_key, sorted_by
 from codekids.counter.models import (
     CHILD,
     CLUB,
@@ -42,14 +43,8 @@ from codekids.counter.models import (
     CounterTotal,
 )
 from codekids.db import utcnow
+from codekids.i18n import local_day
 from codekids.learning.models import PLAYGROUND, SUBMIT, Submission
-
-try:
-    from zoneinfo import ZoneInfo
-
-    _LOCAL = ZoneInfo("Europe/Bucharest")
-except Exception:  # pragma: no cover - no tz database: days in UTC
-    _LOCAL = None
 
 DEFAULT_PLAYGROUND_DAILY_CAP = 200
 SCRATCH = "-"  # a playground run that belongs to no saved project
@@ -101,13 +96,8 @@ def target_of(submission: Submission) -> str:
 
 
 def counter_day(at: datetime | None = None) -> date:
-    """The day a line is counted on, in Romania's time (naive datetimes are UTC)."""
-    at = at or utcnow()
-    if _LOCAL is None:
-        return at.date()
-    from datetime import UTC
-
-    return at.replace(tzinfo=UTC).astimezone(_LOCAL).date()
+    """The day a line is counted on, in the site's time zone (naive datetimes are UTC)."""
+    return local_day(at or utcnow())
 
 
 def playground_daily_cap() -> int:
@@ -400,15 +390,14 @@ def county_rows(county_id: int | None = None) -> list[CountyRow]:
         select(County.id, County.code, County.name, CounterTotal.lines, CounterTotal.adjusted)
         .outerjoin(CounterTotal, and_(CounterTotal.scope == COUNTY,
                                       CounterTotal.key == County.id))
-        .order_by(County.name)
     )
     if county_id is not None:
         q = q.where(County.id == county_id)
     # No totals row yet (outer join): both figures are NULL, and count as 0.
-    return [
+    return sorted_by((
         CountyRow(cid, code, name, int(lines or 0), int(adjusted or 0))
         for cid, code, name, lines, adjusted in db.session.execute(q)
-    ]
+    ), lambda r: r.name)
 
 
 @dataclass
@@ -461,12 +450,14 @@ def club_rows(county_id: int | None = None, sort: str = "lines") -> list[ClubRow
                 t.last_activity_at if t else None)
         for c, t in pairs
     ]
+    # Ties, and the "name" order, follow the reader's alphabet.
+    by = sort_key()
     keys = {
-        "lines": lambda r: (-r.counted, r.name),
-        "children": lambda r: (-r.children, r.name),
-        "active": lambda r: (-r.active_week, r.name),
-        "last": lambda r: (-(r.last_activity.timestamp() if r.last_activity else 0), r.name),
-        "name": lambda r: (r.name.casefold(), r.id),
+        "lines": lambda r: (-r.counted, by(r.name)),
+        "children": lambda r: (-r.children, by(r.name)),
+        "active": lambda r: (-r.active_week, by(r.name)),
+        "last": lambda r: (-(r.last_activity.timestamp() if r.last_activity else 0), by(r.name)),
+        "name": lambda r: (by(r.name), by(r.town), r.id),
     }
     return sorted(rows, key=keys.get(sort, keys["lines"]))
 
