@@ -24,7 +24,8 @@ def init_app(app: Flask) -> None:
     """Load the bank named by the settings into ``app.extensions["codekids_bank"]``.
 
     Cheap (TOML only, no program runs). Broken files are logged and left out;
-    the site starts with the valid exercises.
+    the site starts with the valid exercises. A text missing only in Hungarian
+    is logged too, and shown in Romanian.
     """
     path = app.config["CODEKIDS"].exercises_path
     bank = load_bank(path)

@@ -3,7 +3,9 @@
 Every problem names the file, the field and what is wrong. An exercise with
 any problem is left out whole (never half-loaded); the rest still load, so the
 site starts with the valid exercises. A set whose ``set.toml`` is broken or
-missing leaves out its folder's exercises, each named in one problem.
+missing leaves out its folder's exercises, each named in one problem. The one
+exception: a text missing only in Hungarian is a problem (the check fails) but
+its file still loads, shown in Romanian (see ``models.LOADING_LOCALES``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pathlib import Path
 from codekids.bank.compare import DEFAULT_TOLERANCE, MODES
 from codekids.bank.kinds import COMMON_FIELDS, KINDS, FieldErrors
 from codekids.bank.models import (
+    LOADING_LOCALES,
     LOCALES,
-    REQUIRED_LOCALES,
     Bank,
     Exercise,
     ExerciseSet,
@@ -25,6 +27,7 @@ from codekids.bank.models import (
     default_max_lines,
 )
 
+MISSING_LANGUAGE = "missing (Romanian, English and Hungarian are required)"
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SET_FOLDER = re.compile(r"^\d+-")
 MAX_HINTS = 3
@@ -37,7 +40,8 @@ EXERCISE_FIELDS = {
 
 
 class _Checker:
-    """Problems of one file."""
+    """Problems of one file: ``problems`` leave it out, ``gaps`` (texts missing
+    only in Hungarian) are reported with them but let it load."""
 
     def __init__(self, path: Path, root: Path):
         try:
@@ -45,9 +49,19 @@ class _Checker:
         except ValueError:
             self.path = str(path)
         self.problems: list[Problem] = []
+        self.gaps: list[Problem] = []
 
     def add(self, field: str, message: str) -> None:
         self.problems.append(Problem(self.path, field, message))
+
+    def missing_language(self, field: str, lang: str) -> None:
+        problem = Problem(self.path, f"{field}.{lang}", MISSING_LANGUAGE)
+        (self.problems if lang in LOADING_LOCALES else self.gaps).append(problem)
+
+    def result(self, loaded):
+        """What a ``load_*`` function returns: the object unless a problem leaves
+        it out, and every problem and gap of the file."""
+        return (None if self.problems else loaded), self.problems + self.gaps
 
     def unknown(self, data: dict, allowed: set[str], prefix: str = "") -> None:
         for key in data:
@@ -69,14 +83,15 @@ class _Checker:
         return value
 
     def texts(self, data: dict, key: str, *, required=True) -> dict[str, str]:
-        """A table of one text per language: ro and en required, hu optional."""
+        """A table of one text per language: ro, en and hu."""
         value = data.get(key)
         if value is None:
             if required:
-                self.add(key, "missing (a table with ro and en texts)")
+                self.add(key, "missing (a table with ro, en and hu texts)")
             return {}
         if not isinstance(value, dict):
-            self.add(key, f"must be a table of texts per language: [{key}] ro = \"…\" en = \"…\"")
+            self.add(key, f"must be a table of texts per language: "
+                          f"[{key}] ro = \"…\" en = \"…\" hu = \"…\"")
             return {}
         result = {}
         for lang, text in value.items():
@@ -86,9 +101,9 @@ class _Checker:
                 self.add(f"{key}.{lang}", "must be a text that is not empty")
             else:
                 result[lang] = text
-        for lang in REQUIRED_LOCALES:
+        for lang in LOCALES:
             if lang not in value:
-                self.add(f"{key}.{lang}", "missing (Romanian and English are required)")
+                self.missing_language(key, lang)
         return result
 
 
@@ -123,8 +138,8 @@ def load_set(folder: Path, root: Path) -> tuple[ExerciseSet | None, list[Problem
     title = c.texts(data, "title")
     description = c.texts(data, "description", required=False)
     if c.problems:
-        return None, c.problems
-    return ExerciseSet(set_id, order, level, title, description, folder), []
+        return c.result(None)
+    return c.result(ExerciseSet(set_id, order, level, title, description, folder))
 
 
 def load_exercise(path: Path, set_id: str, root: Path) -> tuple[Exercise | None, list[Problem]]:
@@ -162,13 +177,13 @@ def load_exercise(path: Path, set_id: str, root: Path) -> tuple[Exercise | None,
     if "tolerance" in data and not uses_numbers:
         c.add("tolerance", "only used with compare = \"numbers\"")
     if c.problems:
-        return None, c.problems
-    return Exercise(
+        return c.result(None)
+    return c.result(Exercise(
         id=ex_id, set_id=set_id, order=order, title=title, statement=statement, hints=hints,
         solution=solution, tests=tests, starter=starter or "", tags=list(tags or []),
         compare=compare, tolerance=float(tolerance),
         max_lines=max_lines or default_max_lines(solution), path=path,
-    ), []
+    ))
 
 
 def _hints(data: dict, c: _Checker) -> dict[str, list[str]]:
@@ -177,7 +192,7 @@ def _hints(data: dict, c: _Checker) -> dict[str, list[str]]:
         c.add("hints", "missing (1 to 3 hints per language)")
         return {}
     if not isinstance(value, dict):
-        c.add("hints", "must be a table: [hints] ro = [\"…\"] en = [\"…\"]")
+        c.add("hints", "must be a table: [hints] ro = [\"…\"] en = [\"…\"] hu = [\"…\"]")
         return {}
     hints: dict[str, list[str]] = {}
     for lang, items in value.items():
@@ -191,9 +206,9 @@ def _hints(data: dict, c: _Checker) -> dict[str, list[str]]:
             c.add(f"hints.{lang}", f"must have 1 to {MAX_HINTS} hints, not {len(items)}")
         else:
             hints[lang] = items
-    for lang in REQUIRED_LOCALES:
+    for lang in LOCALES:
         if lang not in value:
-            c.add(f"hints.{lang}", "missing (Romanian and English are required)")
+            c.missing_language("hints", lang)
     counts = {lang: len(items) for lang, items in hints.items()}
     if len(set(counts.values())) > 1:
         shown = ", ".join(f"{lang}: {n}" for lang, n in counts.items())

@@ -17,6 +17,7 @@ level = 1
 [title]
 ro = "Setul {id}"
 en = "Set {id}"
+hu = "{id} feladatsor"
 """
 
 EXERCISE_TOML = '''\
@@ -29,12 +30,15 @@ print("Salut, " + name + "!")
 [title]
 ro = "Salut"
 en = "Hello"
+hu = "Szia"
 [statement]
 ro = "Citește un nume și salută."
 en = "Read a name and greet."
+hu = "Olvass be egy nevet, és köszönj."
 [hints]
 ro = ["Folosește input()."]
 en = ["Use input()."]
+hu = ["Használd az input()-ot."]
 [[tests]]
 kind = "io"
 stdin = "Ana\\n"
@@ -95,10 +99,13 @@ TEXTS = """
 [title]
 ro = "T"
 en = "T"
+hu = "T"
 [statement]
 ro = "S"
 en = "S"
+hu = "S"
 [hints]
 ro = ["h"]
 en = ["h"]
+hu = ["h"]
 """

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from .conftest import BankDir
+from .conftest import EXERCISE_TOML, BankDir
 
 BROKEN_SOLUTION = '''
 id = "wrong"
@@ -17,12 +17,15 @@ print("Salut")
 [title]
 ro = "T"
 en = "T"
+hu = "T"
 [statement]
 ro = "S"
 en = "S"
+hu = "S"
 [hints]
 ro = ["h"]
 en = ["h"]
+hu = ["h"]
 [[tests]]
 kind = "io"
 stdout = "Salut, lume!\\n"
@@ -40,7 +43,7 @@ def small_bank(tmp_path) -> BankDir:
     bank.exercise("02-wrong.toml", BROKEN_SOLUTION)
     bank.exercise("03-easy.toml", PASSING_STARTER)
     bank.exercise("04-nohints.toml", BROKEN_SOLUTION.replace('id = "wrong"', 'id = "nohints"')
-                  .replace('ro = ["h"]\nen = ["h"]\n', ""))
+                  .replace('ro = ["h"]\nen = ["h"]\nhu = ["h"]\n', ""))
     return bank
 
 
@@ -53,12 +56,14 @@ def test_check_lists_every_problem_readably_and_fails(runner, small_bank):
     result = runner.invoke(args=["exercises", "check", str(small_bank.root)])
     assert result.exit_code == 1, result.output
     out = result.output
-    assert "4 problems in the exercise bank:" in out
+    assert "5 problems in the exercise bank:" in out
     assert "exercises/01-first/02-wrong.toml: tests[1]: the solution does not pass (failed)" in out
     assert "'Salut, lume!'" in out and "'Salut'" in out
     assert ("exercises/01-first/03-easy.toml: starter: the starter code passes every test; "
             "it must fail at least one") in out
-    assert "exercises/01-first/04-nohints.toml: hints.ro: missing" in out
+    assert ("exercises/01-first/04-nohints.toml: hints.ro: "
+            "missing (Romanian, English and Hungarian are required)") in out
+    assert "exercises/01-first/04-nohints.toml: hints.hu: missing" in out
     assert "hello" not in out.split("problems in the exercise bank:")[1]
     assert "checked 3/3" in out  # the progress line (stderr, mixed in by the runner)
 
@@ -72,6 +77,24 @@ def test_check_passes_on_a_good_bank(runner, tmp_path):
     assert "OK: 1 exercises in 1 sets (first 1)." in result.output
 
 
+def test_check_fails_on_a_bank_that_lacks_only_hungarian(runner, tmp_path):
+    bank = BankDir(tmp_path / "nohu" / "exercises")
+    bank.set(text='id = "first"\norder = 1\n[title]\nro = "Primii"\nen = "First"\n')
+    text = EXERCISE_TOML.format(id="hello", order=1)
+    bank.exercise("01-hello.toml", "".join(line for line in text.splitlines(keepends=True)
+                                           if not line.startswith("hu = ")))
+    result = runner.invoke(args=["exercises", "check", "--quiet", str(bank.root)])
+    assert result.exit_code == 1, result.output
+    missing = "missing (Romanian, English and Hungarian are required)"
+    assert result.output.splitlines() == [
+        "4 problems in the exercise bank:",
+        f"  exercises/01-first/01-hello.toml: hints.hu: {missing}",
+        f"  exercises/01-first/01-hello.toml: statement.hu: {missing}",
+        f"  exercises/01-first/01-hello.toml: title.hu: {missing}",
+        f"  exercises/01-first/set.toml: title.hu: {missing}",
+    ]
+
+
 def test_check_defaults_to_the_configured_bank(runner):
     result = runner.invoke(args=["exercises", "check", "--quiet"])
     assert result.exit_code == 1 and "02-wrong.toml" in result.output
@@ -82,7 +105,7 @@ def test_list_shows_the_sets_and_counts_problems(runner):
     assert result.exit_code == 0, result.output
     assert "first" in result.output and "hello" in result.output and "wrong" in result.output
     assert "3 exercises in 1 sets." in result.output
-    assert "2 problems" in result.output
+    assert "3 problems" in result.output
 
 
 def test_the_site_starts_with_the_valid_exercises_and_logs_the_broken(app_config, caplog):

@@ -134,7 +134,7 @@ def test_a_broken_set_toml_names_its_field(bank_dir):
     bank = bank_dir.load()
     assert bank.exercises == {}
     fields = {p.field for p in bank.problems if p.path == "exercises/01-first/set.toml"}
-    assert fields == {"level", "title.en"}
+    assert fields == {"level", "title.en", "title.hu"}
 
 
 def test_duplicate_set_ids_are_reported(bank_dir):
@@ -162,10 +162,61 @@ def test_a_missing_bank_folder_is_one_problem(tmp_path):
     assert "does not exist" in bank.problems[0].message
 
 
-def test_hungarian_is_optional_but_checked_when_given(bank_dir):
+def _without_hungarian(text):
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.startswith("hu = "))
+
+
+def test_a_text_missing_in_any_language_is_named_in_one_line(bank_dir):
     bank_dir.set()
-    text = _valid("hello").replace('en = "Hello"\n', 'en = "Hello"\nhu = "Szia"\n')
-    text = text.replace('en = ["Use input()."]', 'en = ["Use input()."]\nhu = ["a", "b"]')
+    for lang in ("ro", "en", "hu"):
+        text = "".join(line for line in _valid(f"no-{lang}").splitlines(keepends=True)
+                       if not line.startswith(f"{lang} = "))
+        bank_dir.exercise(f"01-no-{lang}.toml", text)
+    bank = bank_dir.load()
+    for lang in ("ro", "en", "hu"):
+        lines = sorted(str(p) for p in bank.problems if f"no-{lang}" in p.path)
+        assert lines == [
+            f"exercises/01-first/01-no-{lang}.toml: {field}.{lang}: "
+            "missing (Romanian, English and Hungarian are required)"
+            for field in ("hints", "statement", "title")
+        ]
+
+
+def test_an_exercise_missing_only_hungarian_is_reported_but_still_shown_in_romanian(bank_dir):
+    from codekids.bank.texts import localized
+
+    bank_dir.set()
+    bank_dir.exercise("01-hello.toml", _without_hungarian(_valid("hello")))
+    bank_dir.exercise("02-no-en.toml", _valid("no-en", 2).replace('en = "Hello"\n', ""))
+    bank = bank_dir.load()
+    assert list(bank.exercises) == ["hello"]
+    assert {p.field for p in bank.problems if "hello" in p.path} == {
+        "title.hu", "statement.hu", "hints.hu"}
+    hello = bank.get("hello")
+    assert localized(hello.title, "hu") == "Salut"
+    assert localized(hello.hints, "hu") == ["Folosește input()."]
+
+
+def test_a_set_missing_hungarian_is_reported_and_its_description_only_when_it_has_one(bank_dir):
+    bank_dir.set("01-first", text='id = "first"\norder = 1\n[title]\nro = "Primii"\nen = "First"\n'
+                                  '[description]\nro = "Scrii."\nen = "You write."\n')
+    bank_dir.set("02-second", text='id = "second"\norder = 2\n[title]\nro = "Al doilea"\n'
+                                   'en = "Second"\nhu = "Második"\n')
+    bank_dir.exercise("01-a.toml", ex_id="a")
+    bank = bank_dir.load()
+    assert [s.id for s in bank.sets] == ["first", "second"] and list(bank.exercises) == ["a"]
+    assert sorted(str(p) for p in bank.problems) == [
+        "exercises/01-first/set.toml: description.hu: "
+        "missing (Romanian, English and Hungarian are required)",
+        "exercises/01-first/set.toml: title.hu: "
+        "missing (Romanian, English and Hungarian are required)",
+    ]
+
+
+def test_hungarian_hints_must_be_as_many_as_the_romanian(bank_dir):
+    bank_dir.set()
+    text = _valid("hello").replace('hu = ["Használd az input()-ot."]', 'hu = ["a", "b"]')
     bank_dir.exercise("01-hello.toml", text)
     bank = bank_dir.load()
     assert bank.exercises == {}
