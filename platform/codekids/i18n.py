@@ -69,6 +69,17 @@ def local_day(at: datetime) -> date:
     return local_time(at).date()
 
 
+def iso_local(at: datetime | None) -> str | None:
+    """A stored time for files a program reads (CSV, JSON exports): ISO 8601 in the
+    site's zone with its offset, "2026-07-04T14:13:00+03:00", so a spreadsheet shows
+    the hour the librarian lived and a program still knows the exact instant."""
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(site_zone()).isoformat(timespec="seconds")
+
+
 def format_local_date(at: datetime | date | None, length: str = "medium") -> str:
     """A day in the reader's language; a datetime is a stored time (naive UTC)."""
     if at is None:

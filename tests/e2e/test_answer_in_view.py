@@ -100,8 +100,8 @@ def test_solving_the_first_exercise_shows_verdict_stars_and_lines_in_view(
         assert_in_view(page, results.locator(".stars-reason"), "why three stars")
         assert_in_view(page, results.locator(".lines-counted"), "+N lines")
         expect(results.locator(".stars-reason")).to_have_text("3 stele: fără indicii, din prima încercare!")
-        expect(results.locator(".lines-counted")).to_contain_text("+1 rând de cod pentru tine!")
-        expect(results.locator(".lines-total")).to_contain_text("Acum ai în total 1 rând de cod.")
+        expect(results.locator(".lines-counted")).to_contain_text("+1 linie de cod pentru tine!")
+        expect(results.locator(".lines-total")).to_contain_text("Acum ai în total 1 linie de cod.")
         if not js:
             assert page.url.endswith("#results")
         page.screenshot(path=str(SHOTS / f"h3-solved-{label}-{'js' if js else 'nojs'}.png"))

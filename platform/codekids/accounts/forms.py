@@ -7,6 +7,7 @@ with JavaScript switched off.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -65,7 +66,8 @@ def _new_password_fields():
             DataRequired(message=_l("Choose a new password.")),
             Length(max=256),
         ],
-        description=_l("At least %(count)s characters.", count=MIN_LENGTH),
+        description=lazy_ngettext("At least %(num)s character.", "At least %(num)s characters.",
+                                  MIN_LENGTH),
     )
     confirm = PasswordField(
         _l("New password again"),

@@ -24,11 +24,12 @@ from codekids.clubs.views import _child, bp
 from codekids.counter import service as counter
 from codekids.counter.models import CountedLine
 from codekids.csv_export import csv_response
+from codekids.i18n import iso_local
 from codekids.learning.models import Draft, HintUse, Progress, Project, Submission
 
-
-def _iso(at) -> str | None:
-    return at.isoformat() if at is not None else None
+# Local time with its offset (codekids.i18n.iso_local): the hour the librarian lived,
+# and still the exact instant for a program.
+_iso = iso_local
 
 
 # ---- export ---------------------------------------------------------------------------

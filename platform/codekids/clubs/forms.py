@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired
@@ -12,7 +13,8 @@ from codekids.clubs.service import BULK_MAX, NICKNAME_MAX
 # Reasons from clubs.service.check_nicknames, said the way a librarian would say them.
 LINE_PROBLEMS = {
     "empty": _l("This line is empty. Write a nickname or delete the line."),
-    "too_long": _l("This nickname is too long: at most %(max)s letters.", max=NICKNAME_MAX),
+    "too_long": lazy_ngettext("This nickname is too long: at most %(num)s letter.",
+                               "This nickname is too long: at most %(num)s letters.", NICKNAME_MAX),
     "odd_characters": _l(
         "This nickname has signs we cannot use. Use letters, digits, spaces, "
         "dots, dashes or underscores, and at least one letter."

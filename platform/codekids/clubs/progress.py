@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -97,8 +97,9 @@ def assignments(club_id: int):
             if child_ids is None:
                 flash(_("“%(set)s” is given to the whole club.", set=title), "success")
             else:
-                flash(_("“%(set)s” is given to %(count)s children.", set=title,
-                        count=len(made)), "success")
+                flash(ngettext("“%(set)s” is given to %(num)s child.",
+                               "“%(set)s” is given to %(num)s children.", len(made), set=title),
+                      "success")
             return redirect(url_for("clubs.assignments", club_id=club.id))
         except rules.AssignmentProblem as exc:
             problem, status = PROBLEMS[exc.reason], 400

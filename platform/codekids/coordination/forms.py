@@ -11,6 +11,7 @@ outside the scope is refused there, whatever the form says).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -33,7 +34,8 @@ def _required():
 
 
 def _max(n: int):
-    return Length(max=n, message=_l("At most %(max)s characters, please.", max=n))
+    return Length(max=n, message=lazy_ngettext("At most %(num)s character, please.",
+                                               "At most %(num)s characters, please.", n))
 
 
 class MultiCheckboxField(IdListField):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -36,6 +37,7 @@ class AdjustmentForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason and source"),
         validators=[DataRequired(message=_l("Please fill this in.")),
-                    Length(max=2000, message=_l("At most %(max)s characters, please.",
-                                                max=2000))],
+                    Length(max=2000, message=lazy_ngettext("At most %(num)s character, please.",
+                                                          "At most %(num)s characters, please.",
+                                                          2000))],
     )

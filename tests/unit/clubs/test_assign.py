@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import select
 
 from codekids import db
@@ -107,7 +108,8 @@ def test_the_page_assigns_lists_and_removes(app, world, login):
         "due_date": due})
     assert resp.status_code == 302
     page = client.get(f"/cluburi/{world.club}/teme").get_data(as_text=True)
-    assert "Mihai" in page and date.fromisoformat(due).strftime("%d.%m.%Y") in page
+    # The due date as the reader's language writes it (English here: "Dec 11, 2026").
+    assert "Mihai" in page and format_date(date.fromisoformat(due), "medium", locale="en") in page
     with app.app_context():
         (row,) = _rows(world.club)
         assert (row.set_id, row.child_id, row.created_by_id) == (
