@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "platform" / "codekids" / "translations"
 LOCALES = ("ro", "en", "hu")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "_l": None, "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+            "_l": None, "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2),
+            "_ln": (1, 2)}  # codekids.bank.texts: a counted message stored as a key
 
 
 def extract() -> Catalog:

@@ -27,26 +27,26 @@ def check_exercise(bank: Bank, exercise: Exercise, sandbox) -> list[Problem]:
     path = _where(bank, exercise)
     problems = []
     report = grade(exercise, exercise.solution, "en", sandbox=sandbox)
-    for result in report.tests:
-        if result.passed:
+    for result in report.rendered("en")["tests"]:
+        if result["status"] == "passed":
             continue
-        reason = result.message
-        details = result.details
-        if result.explanation:
-            line = result.explanation.get("where")
-            reason += f" {line + ': ' if line else ''}{result.explanation['message']}"
-        if result.error and result.error.get("message"):
-            reason += f" [{result.error['type']}: {result.error['message']}]"
-        elif result.error:
-            reason += f" [{result.error['type']}]"
+        reason = result["message"]
+        details, explanation, error = result["details"], result["explanation"], result["error"]
+        if explanation:
+            line = explanation.get("where")
+            reason += f" {line + ': ' if line else ''}{explanation['message']}"
+        if error and error.get("message"):
+            reason += f" [{error['type']}: {error['message']}]"
+        elif error:
+            reason += f" [{error['type']}]"
         diff = details.get("difference") or {}
         if diff:
             reason += (f" (line {diff['line']}: expected {diff['expected_line']!r}, "
                        f"printed {diff['actual_line']!r})")
         elif "expected" in details:
             reason += f" (expected {details['expected']}, got {details['actual']})"
-        problems.append(Problem(path, f"tests[{result.index}]",
-                                f"the solution does not pass ({result.status}): {reason}"))
+        problems.append(Problem(path, f"tests[{result['index']}]",
+                                f"the solution does not pass ({result['status']}): {reason}"))
     if code_lines(exercise.solution) > exercise.max_lines:
         problems.append(Problem(path, "max_lines",
                                 f"{exercise.max_lines} is less than the solution's "

@@ -8,6 +8,11 @@ namespace with its own verdict (plain tests with the same input share a run).
 A hidden test's data (its input, expected
 output, what the program printed for it, data-bearing error messages) never
 reaches the report.
+
+The report is language-free: every message in it is a text of
+``codekids.bank.texts`` (a key and its parameters), stored as it is; whoever reads
+it later gets it through ``render_report(report, locale)`` in their own language.
+``grade``'s locale is only recorded, as the language the child had.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codekids.bank import explanations
+from codekids.bank import explanations, texts
 from codekids.bank.compare import visible
 from codekids.bank.kinds import get_kind
 from codekids.bank.models import Exercise, TestCase
-from codekids.bank.texts import _l, translate
+from codekids.bank.texts import _l, _ln
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 TIMEOUT, MEMORY, OUTPUT_LIMIT = "timeout", "memory", "output_limit"
@@ -33,9 +38,13 @@ MESSAGES = {
     "output_differs": _l("The program printed something different from what was expected."),
     "value_differs": _l("The function gave back a different value than expected."),
     "returned_none": _l("The function gave back nothing (None)."),
-    "drawing_differs": _l(
-        "The drawing is different: %(missing)s lines are missing and %(extra)s lines are extra."
-    ),
+    # The drawing's differences, counted: "%(missing)s" and "%(extra)s" are the two
+    # counted texts below, each in its own plural form.
+    "drawing_differs": _l("The drawing is different: %(missing)s and %(extra)s."),
+    "drawing_missing": _l("The drawing is different: %(missing)s."),
+    "drawing_extra": _l("The drawing is different: %(extra)s."),
+    "lines_missing": _ln("%(num)s line is missing", "%(num)s lines are missing"),
+    "lines_extra": _ln("%(num)s line is extra", "%(num)s lines are extra"),
     "error": _l("The program stopped with an error."),
     "timeout": _l("The program ran too long and was stopped."),
     "memory": _l("The program used too much memory and was stopped."),
@@ -54,6 +63,12 @@ MESSAGES = {
                        "the task again: does your program do exactly what it asks?"),
     "difference_at": _l("First difference: line %(line)s, column %(column)s."),
 }
+texts.register_keys("grading", MESSAGES)
+
+
+def message(name: str, num: int | None = None, /, **params) -> dict:
+    """One of grading's own messages, as the report stores it."""
+    return texts.text(f"grading.{name}", num, **params)
 
 
 @dataclass
@@ -62,11 +77,12 @@ class TestResult:
     kind: str
     hidden: bool
     status: str
-    message: str
-    # Visible tests only: input, expected, actual (whitespace made visible), difference.
+    message: dict  # a text (codekids.bank.texts): rendered by render_report
+    # Visible tests only: input, expected, actual (whitespace made visible), difference,
+    # and difference_text (a text); a hidden test's only detail is its hint (a text).
     details: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # type, line (and message for a visible test)
-    explanation: dict[str, Any] | None = None
+    explanation: dict[str, Any] | None = None  # explanations.describe(): kind, line, message
 
     __test__ = False
 
@@ -108,6 +124,36 @@ class GradeReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
 
+    def rendered(self, locale: str) -> dict:
+        return render_report(self.to_dict(), locale)
+
+
+def render_report(report: dict | None, locale: str) -> dict:
+    """A stored report (``GradeReport.to_dict()``, as a submission keeps it) with every
+    message in the reader's ``locale``: the same shape, strings where texts were, and
+    each explanation with its "where" ("Line 3"). Rows stored before messages were keys
+    hold strings: those are shown as they were written (see ``texts.render_text`` and
+    ``explanations.render``)."""
+    if not report:
+        return {}
+    written_in = report.get("locale")
+
+    def explanation(stored):
+        return explanations.render(stored, locale, written_in=written_in) if stored else None
+
+    tests = []
+    for test in report.get("tests") or []:
+        shown = dict(test)
+        shown["message"] = texts.render_text(test.get("message"), locale)
+        details = dict(test.get("details") or {})
+        for name in ("hint", "difference_text"):
+            if name in details:
+                details[name] = texts.render_text(details[name], locale)
+        shown["details"] = details
+        shown["explanation"] = explanation(test.get("explanation"))
+        tests.append(shown)
+    return {**report, "explanation": explanation(report.get("explanation")), "tests": tests}
+
 
 def run_tests(sandbox, exercise: Exercise, source: str) -> list:
     """One RunResult per test, in order, from one ``grade`` of the submission."""
@@ -136,13 +182,13 @@ def grade(exercise: Exercise, source: str, locale: str = "ro", *, sandbox=None) 
 
         sandbox = get_sandbox()
     results = run_tests(sandbox, exercise, source)
-    tests = [_judge(exercise, t, r, source, locale) for t, r in zip(exercise.tests, results,
-                                                                    strict=True)]
+    tests = [_judge(exercise, t, r, source)
+             for t, r in zip(exercise.tests, results, strict=True)]
     first = next((t for t in tests if not t.passed and t.explanation), None)
     return GradeReport(exercise.id, locale, tests, first.explanation if first else None)
 
 
-def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str) -> TestResult:
+def _judge(exercise: Exercise, test: TestCase, result, source: str) -> TestResult:
     status = _RUN_STATUS.get(result.status, ERROR)
     expected = test.spec.get("stdout", test.spec.get("expected"))
     verdict = None
@@ -151,8 +197,8 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str)
         status = PASSED if verdict.passed else FAILED
     explanation = None
     if status != PASSED:
-        explanation = explanations.explain(result, source, locale, test=test, expected=expected,
-                                           hidden=test.hidden)
+        explanation = explanations.stored_explanation(result, source, test=test,
+                                                      expected=expected, hidden=test.hidden)
     error = None
     if result.error and status != PASSED and status != FAILED:
         error = {"type": result.error.get("type"), "line": result.error.get("line")}
@@ -160,31 +206,29 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str, locale: str)
             error["message"] = result.error.get("message")
 
     if status == PASSED:
-        return TestResult(test.index, test.kind, test.hidden, status,
-                          translate(locale, MESSAGES["passed"]))
+        return TestResult(test.index, test.kind, test.hidden, status, message("passed"))
     if test.hidden:
         # Only the kind of failure and the line in the child's own code: nothing of the test.
-        message = translate(locale, MESSAGES["hidden"])
-        details = {"hint": translate(locale, MESSAGES[_hidden_hint(test)])}
-        return TestResult(test.index, test.kind, True, status, message, details, error,
-                          explanation)
+        details = {"hint": message(_hidden_hint(test))}
+        return TestResult(test.index, test.kind, True, status, message("hidden"), details,
+                          error, explanation)
     details: dict[str, Any] = {}
     if verdict is not None:
         details = dict(verdict.details)
-        message = translate(locale, MESSAGES[verdict.reason], **_message_params(verdict))
+        said = _verdict_message(verdict)
         diff = details.get("difference")
         if diff:
-            details["difference_text"] = translate(locale, MESSAGES["difference_at"],
-                                                   line=diff["line"], column=diff["column"])
+            details["difference_text"] = message("difference_at", line=diff["line"],
+                                                 column=diff["column"])
     else:
-        message = translate(locale, MESSAGES[status])
+        said = message(status)
         if test.stdin:
             details["input"] = visible(test.stdin)
         if result.stdout:
             details["actual"] = visible(result.stdout)
     if _about_whitespace(details):
         details["whitespace"] = True
-    return TestResult(test.index, test.kind, False, status, message, details, error, explanation)
+    return TestResult(test.index, test.kind, False, status, said, details, error, explanation)
 
 
 def _hidden_hint(test: TestCase) -> str:
@@ -223,7 +267,13 @@ def _about_whitespace(details: dict) -> bool:
     return False
 
 
-def _message_params(verdict) -> dict:
-    if verdict.reason == "drawing_differs":
-        return {"missing": verdict.details["missing"], "extra": verdict.details["extra"]}
-    return {}
+def _verdict_message(verdict) -> dict:
+    if verdict.reason != "drawing_differs":
+        return message(verdict.reason)
+    missing, extra = verdict.details["missing"], verdict.details["extra"]
+    counted = {"missing": message("lines_missing", missing), "extra": message("lines_extra", extra)}
+    if missing and extra:
+        return message("drawing_differs", **counted)
+    if missing:
+        return message("drawing_missing", missing=counted["missing"])
+    return message("drawing_extra", extra=counted["extra"])

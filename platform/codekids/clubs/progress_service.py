@@ -9,31 +9,34 @@ The rules a librarian's pages rest on, called directly by the tests:
   last ``HELP_WINDOW_MINUTES``, with their last error in the librarian's language;
 - the commonest errors of an exercise group the club's failed submissions by error kind.
 
-Explanations were written for the child, in the child's language, when the program
-was graded. The librarian may read another language, so the stored message is
-translated again (``plain_words``): its parameters (a misspelt name, a bracket) are
-read back out of the stored text with the message's own template.
+A graded submission stores its messages as keys with parameters (a misspelt name, a
+bracket: the child's own words), never as words of one language, so the librarian
+reads them in their own language (``plain_words``, ``cell_detail``), rendered by the
+bank's one renderer (``grading.render_report``). Rows from before that hold the
+child's words: see ``explanations.render`` for how they are shown.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
+from pygments import format as format_tokens
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import DiffLexer, PythonLexer
+from pygments.lexers import PythonLexer
+from pygments.token import Generic, Text
 from sqlalchemy import distinct, func, select
 
 from codekids import db
 from codekids.accounts.models import CHILD, User
 from codekids.bad_input import parse_id
 from codekids.bank import explanations
+from codekids.bank.grading import render_report
 from codekids.bank.models import Bank, Exercise, ExerciseSet
-from codekids.bank.texts import _l, localized, translate
+from codekids.bank.texts import _l, _ln, localized, translate
 from codekids.clubs.models import Club
 from codekids.db import utcnow
 from codekids.learning.models import SUBMIT, Assignment, HintUse, Progress, Submission
@@ -228,40 +231,19 @@ def progress_grid(club: Club, exercise_set: ExerciseSet, thresholds: Thresholds,
 # ---- explanations in the librarian's language ---------------------------------------------
 
 
-def _template_regex(template: str) -> re.Pattern:
-    pattern, seen = "", set()
-    for i, part in enumerate(re.split(r"%\((\w+)\)s", template)):
-        if i % 2 == 0:
-            pattern += re.escape(part.replace("%%", "%"))
-        elif part in seen:
-            pattern += f"(?P={part})"
-        else:
-            seen.add(part)
-            pattern += f"(?P<{part}>.+?)"
-    return re.compile(pattern, re.S)
-
-
 def plain_words(error_kind: str | None, report: dict | None, locale: str) -> str:
     """The explanation of a failed submission, as the librarian reads it in ``locale``."""
     if not error_kind:
         return translate(locale, WRONG_RESULT_TEXT)
-    explanation = explanations.REGISTRY.get(error_kind)
-    stored = (report or {}).get("explanation") or {}
-    stored_locale = (report or {}).get("locale") or ""
-    message = stored.get("message") if stored.get("kind") == error_kind else None
-    if explanation is None:
-        return message if message and stored_locale == locale else translate(locale, UNKNOWN_ERROR_TEXT)
-    if message and stored_locale == locale:
-        return message
-    if message and stored_locale:
-        for msgid in explanation.messages.values():
-            found = _template_regex(translate(stored_locale, msgid)).fullmatch(message)
-            if found:
-                return translate(locale, msgid, **found.groupdict())
-    # No stored text to read the parameters from: the message with its blanks marked.
-    msgid = explanation.messages["default"]
-    names = set(re.findall(r"%\((\w+)\)s", msgid))
-    return translate(locale, msgid, **{n: explanations.HIDDEN_VALUE for n in names})
+    report = report or {}
+    stored = report.get("explanation") or {}
+    if stored.get("kind") != error_kind or not stored.get("message"):
+        # No words stored for this kind: its message with the blanks marked.
+        stored = explanations.blank(error_kind)
+        if stored is None:
+            return translate(locale, UNKNOWN_ERROR_TEXT)
+    words = explanations.render(stored, locale, written_in=report.get("locale"))["message"]
+    return words or translate(locale, UNKNOWN_ERROR_TEXT)
 
 
 # ---- one cell in detail ------------------------------------------------------------------
@@ -280,14 +262,37 @@ def highlighted(source: str, error_line: int | None = None) -> Markup:
     return Markup(highlight(source, PythonLexer(), formatter))  # noqa: S704 (Pygments escapes)
 
 
-def difference(before: str, after: str) -> Markup | None:
-    """What changed from one attempt to the next, as a highlighted unified diff."""
-    lines = list(difflib.unified_diff(before.splitlines(), after.splitlines(),
-                                      "before", "after", lineterm="", n=2))
-    if not lines:
+UNCHANGED = _ln("⋯ %(num)s unchanged line ⋯", "⋯ %(num)s unchanged lines ⋯")
+
+
+def difference(before: str, after: str, locale: str = "ro") -> Markup | None:
+    """What changed from one attempt to the next: the changed lines with two lines
+    around them, taken out ones marked − and added ones +, highlighted. Where lines
+    are left out, one line says how many ("⋯ 4 unchanged lines ⋯") in the reader's
+    language: never a patch's "@@ -1,3 +1,3 @@", which a librarian cannot read."""
+    old, new = before.splitlines(), after.splitlines()
+    groups = list(difflib.SequenceMatcher(None, old, new, autojunk=False)
+                  .get_grouped_opcodes(2))
+    if not groups:
         return None
-    text = "\n".join(lines[2:]) + "\n"  # without the ---/+++ header lines
-    return Markup(highlight(text, DiffLexer(), _DIFF))  # noqa: S704 (Pygments escapes)
+    tokens = []
+
+    def skipped(count: int) -> None:
+        if count > 0:
+            tokens.append((Generic.Subheading, translate(locale, UNCHANGED, count) + "\n"))
+
+    shown_to = 0  # lines of the new program shown (or said skipped) so far
+    for group in groups:
+        skipped(group[0][3] - shown_to)
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                tokens += [(Text, f"  {line}\n") for line in new[j1:j2]]
+                continue
+            tokens += [(Generic.Deleted, f"− {line}\n") for line in old[i1:i2]]
+            tokens += [(Generic.Inserted, f"+ {line}\n") for line in new[j1:j2]]
+        shown_to = group[-1][4]
+    skipped(len(new) - shown_to)
+    return Markup(format_tokens(tokens, _DIFF))  # noqa: S704 (Pygments escapes)
 
 
 @dataclass
@@ -331,10 +336,10 @@ def cell_detail(child: User, exercise: Exercise, locale: str, thresholds: Thresh
         report = s.report or {}
         attempts.append(Attempt(
             number, s, highlighted(s.source, s.error_line),
-            difference(before, s.source) if before is not None else None,
+            difference(before, s.source, locale) if before is not None else None,
             before is not None and before == s.source,
             None if s.solved else plain_words(s.error_kind, report, locale),
-            list(report.get("tests") or []),
+            render_report(report, locale).get("tests") or [],
         ))
         before = s.source
     texts = list(localized(exercise.hints, locale) or []) if exercise.hints else []

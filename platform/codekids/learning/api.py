@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from codekids.bad_input import json_body, parse_id, quiet_database, takes_json
+from codekids.bank.grading import render_report
 from codekids.learning import service
 from codekids.learning.service import LearningError
 
@@ -88,10 +89,11 @@ def next_exercise_dict(exercise) -> dict | None:
 
 
 def submit_payload(outcome: service.SubmitOutcome) -> dict:
-    """The report and what the submission earned; the exercise page renders the same dict."""
+    """The report, in the reader's language, and what the submission earned; the
+    exercise page renders the same dict."""
     total = (service.child_total_lines(outcome.submission.child_id)
              if outcome.lines_counted else None)
-    return {**outcome.report, "stars": outcome.stars, "submission_id": outcome.submission.id,
+    return {**render_report(outcome.report, _locale()), "stars": outcome.stars, "submission_id": outcome.submission.id,
             "duplicate": outcome.duplicate, "next_exercise": next_exercise_dict(outcome.next_exercise),
             "lines_counted": outcome.lines_counted, "total_lines": total,
             "stars_reason": outcome.stars_reason, "set_finished": outcome.set_finished}

@@ -7,6 +7,9 @@ import json
 import pytest
 
 from codekids.bank import grade
+from codekids.bank.explanations import REGISTRY
+from codekids.bank.grading import render_report
+from codekids.bank.texts import render_text, translate
 
 from .conftest import TEXTS, make_exercise
 
@@ -108,7 +111,10 @@ def test_a_failed_visible_io_test_shows_input_expected_printed_and_the_first_dif
     diff = first.details["difference"]
     assert (diff["line"], diff["column"]) == (1, 6)
     assert diff["marker"] == "     ^"
-    assert "line 1, column 6" in first.details["difference_text"]
+    assert first.details["difference_text"] == {"key": "grading.difference_at",
+                                                 "params": {"line": 1, "column": 6}}
+    shown = report.rendered("en")["tests"][0]["details"]
+    assert shown["difference_text"] == "First difference: line 1, column 6."
 
 
 def test_a_hidden_test_never_shows_its_data(sandbox, greet):
@@ -117,8 +123,11 @@ def test_a_hidden_test_never_shows_its_data(sandbox, greet):
     report = grade(greet, source, "en", sandbox=sandbox)
     assert [t.status for t in report.tests] == ["passed", "failed"]
     hidden = report.tests[1]
-    assert hidden.message == "A hidden test did not pass."
+    assert hidden.message == {"key": "grading.hidden"}
     assert set(hidden.details) == {"hint"}
+    shown = report.rendered("en")["tests"][1]
+    assert shown["message"] == "A hidden test did not pass."
+    assert shown["details"]["hint"].startswith("I also tried your program with other answers")
     assert "Zamolxe" not in report.to_json() and "Zamolxe" not in repr(report)
 
 
@@ -153,7 +162,8 @@ def test_a_function_that_prints_instead_of_returning(sandbox, double):
     assert report.passed == 0
     assert report.explanation["kind"] == "missing_return"
     assert report.explanation["line"] == 1
-    assert "return" in report.explanation["message"]
+    assert report.explanation["message"]["key"] == "explanation.missing_return.prints"
+    assert "return" in report.rendered("ro")["explanation"]["message"]
 
 
 def test_a_missing_function(sandbox, double):
@@ -171,7 +181,7 @@ def test_turtle_drawn_another_way_passes_and_a_wrong_one_counts_lines(sandbox, s
     result = report.tests[0]
     assert result.status == "failed"
     assert (result.details["missing"], result.details["extra"]) == (1, 0)
-    assert "1 lines are missing" in result.message
+    assert report.rendered("en")["tests"][0]["message"] == "The drawing is different: 1 line is missing."
 
 
 @pytest.mark.parametrize(
@@ -201,10 +211,53 @@ def test_the_report_json_has_what_the_api_returns(sandbox, greet):
                                      "error", "explanation"}
 
 
-def test_messages_follow_the_locale(sandbox, greet):
-    messages = {loc: grade(greet, "print(1)\n", loc, sandbox=sandbox).tests[1].message
-                for loc in ("ro", "en", "hu")}
-    assert len(set(messages.values())) == 3
+def test_the_report_is_language_free_and_renders_in_the_readers_locale(sandbox, greet):
+    reports = {loc: grade(greet, "print(1)\n", loc, sandbox=sandbox).to_dict()
+               for loc in ("ro", "en", "hu")}
+    # Only the language the child had is recorded; every message is a key.
+    assert reports["ro"] == {**reports["hu"], "locale": "ro"} == {**reports["en"], "locale": "ro"}
+    assert reports["hu"]["tests"][0]["message"] == {"key": "grading.output_differs"}
+    shown = {loc: render_report(reports["hu"], loc)["tests"][0]["message"]
+             for loc in ("ro", "en", "hu")}
+    assert shown == {"ro": "Programul a afișat altceva decât se aștepta.",
+                     "en": "The program printed something different from what was expected.",
+                     "hu": "A program mást írt ki, mint amit vártunk."}
+
+
+def test_an_old_report_of_stored_words_renders_as_it_was_written():
+    old = {"exercise": "greet", "locale": "en", "solved": False, "passed": 0, "total": 1,
+           "explanation": {"kind": "name_error", "line": 2, "where": "Line 2",
+                           "message": "Python does not know the name nme."},
+           "tests": [{"index": 1, "kind": "io", "hidden": False, "status": "error",
+                      "message": "The program stopped with an error.",
+                      "details": {"difference_text": "First difference: line 1, column 1."},
+                      "error": None, "explanation": None}]}
+    english = render_report(old, "en")
+    assert english["tests"][0]["message"] == "The program stopped with an error."
+    assert english["tests"][0]["details"]["difference_text"] == (
+        "First difference: line 1, column 1.")
+    assert english["explanation"]["message"] == "Python does not know the name nme."
+    # Another reader: the kind's message in their language, the child's word a blank.
+    romanian = render_report(old, "ro")["explanation"]
+    assert romanian["where"] == "Rândul 2"
+    assert "…" in romanian["message"] and "nme" not in romanian["message"]
+    assert romanian["message"] == translate("ro", REGISTRY["name_error"].messages["default"],
+                                            name="…")
+
+
+@pytest.mark.parametrize(("missing", "extra", "ro", "hu"), [
+    (1, 0, "Desenul este diferit: lipsește 1 linie.", "A rajz más: 1 vonal hiányzik."),
+    (0, 2, "Desenul este diferit: 2 linii sunt în plus.", "A rajz más: 2 vonal fölösleges."),
+    (20, 1, "Desenul este diferit: lipsesc 20 de linii și 1 linie este în plus.",
+     "A rajz más: 20 vonal hiányzik, és 1 vonal fölösleges."),
+])
+def test_a_drawings_differences_are_counted_in_each_languages_plural(missing, extra, ro, hu):
+    from codekids.bank.grading import _verdict_message
+    from codekids.bank.kinds import Verdict
+
+    said = _verdict_message(Verdict(False, {"missing": missing, "extra": extra},
+                                    "drawing_differs"))
+    assert (render_text(said, "ro"), render_text(said, "hu")) == (ro, hu)
 
 
 def test_tests_with_the_same_input_share_one_run(tmp_path, greet):

@@ -155,12 +155,31 @@ def test_cell_detail_has_highlighted_code_a_diff_between_attempts_and_the_hints(
     assert second.diff is None and second.unchanged
     diff = str(third.diff)
     assert 'class="gd"' in diff and 'class="gi"' in diff
-    assert '<span class="gd">-print("Buna ziua")</span>' in diff
-    assert '<span class="gi">+print("Bună ziua!")</span>' in diff
+    assert '<span class="gd">− print("Buna ziua")</span>' in diff
+    assert '<span class="gi">+ print("Bună ziua!")</span>' in diff
     assert first.tests and first.tests[0]["status"] == "failed"
     assert third.explanation is None and first.explanation
     assert [h.level for h in detail.hints] == [1]
     assert detail.hints[0].text == learning.hints_of(hello, "en")[0]
+
+
+def test_the_difference_has_no_patch_headers_and_says_what_it_leaves_out(ctx):
+    before = "".join(f"x{i} = {i}\n" for i in range(1, 16))
+    after = before.replace("x1 = 1", "x1 = 10").replace("x15 = 15", "x15 = 150")
+    html = str(rules.difference(before, after, "ro"))
+    assert "@@" not in html and "---" not in html and "+++" not in html
+    # Two changes far apart: the 9 unchanged lines between them are said, in Romanian
+    # with its plural ("9 rânduri", not "9 rând"), as one muted line.
+    assert html.count('<span class="gu">') == 1
+    assert '<span class="gu">⋯ 9 rânduri neschimbate ⋯</span>' in html
+    assert '<span class="gd">− x1 = 1</span>' in html and '<span class="gi">+ x1 = 10</span>' in html
+    assert '<span class="gi">+ x15 = 150</span>' in html
+    assert "  x3 = 3" in html and "x4 = 4" not in html
+    middle = before.replace("x8 = 8", "x8 = 80")  # 5 left out above, 5 below
+    html = str(rules.difference(before, middle, "hu"))
+    assert html.count("⋯ 5 változatlan sor ⋯") == 2 and "@@" not in html
+    assert "1 unchanged line ⋯" in str(rules.difference("a\nb\nc\nd\n", "a\nb\nc\nD\n", "en"))
+    assert rules.difference(before, before, "ro") is None
 
 
 def test_code_is_escaped_and_the_error_line_marked(ctx):

@@ -170,3 +170,88 @@ def test_the_club_page_leads_to_help_progress_and_assignments(world, login):
     for url in (f"/cluburi/{world.club}/ajutor", f"/cluburi/{world.club}/progres",
                 f"/cluburi/{world.club}/teme"):
         assert f'href="{url}"' in html
+
+
+# ---- every reader in their own language (issue 16, point 2) ----------------------------------
+
+HELLO_WRONG = 'print("Buna ziua")\n'
+# The Romanian catalog's words, filled with what the child wrote.
+RO_PRINTED_ELSE = "Programul a afișat altceva decât se aștepta."
+RO_HIDDEN = "Un test ascuns nu a trecut."
+RO_WRONG_RESULT = ("Programul merge până la capăt, dar ce afișează sau ce întoarce nu este ce "
+                   "cere exercițiul.")
+RO_PRITN = ("Ai scris pritn, dar Python cunoaște print. Python e pretențios: contează fiecare "
+            "literă, iar literele mici și cele mari sunt diferite.")
+EN_PRITN = "You wrote pritn, but Python knows print."
+
+
+def _read_in(client, locale):
+    with client.session_transaction() as sess:
+        sess["locale"] = locale
+    return client
+
+
+@pytest.mark.parametrize("child_locale", ["en", "hu"])
+def test_a_romanian_librarian_reads_an_attempt_graded_in_another_language_in_romanian(
+        app, world, login, child_locale):
+    kid = world.children[0]
+    _submit(app, kid, HELLO_WRONG, "lang-wrong-01", locale=child_locale)
+    _submit(app, kid, HELLO_MISSPELT, "lang-pritn-01", locale=child_locale)
+    client = _read_in(login(world.librarian), "ro")
+    html = client.get(f"/cluburi/copil/{kid}/exercitiu/hello").get_data(as_text=True)
+    assert RO_PRINTED_ELSE in html and RO_HIDDEN in html and RO_WRONG_RESULT in html
+    assert RO_PRITN in html
+    assert "The program printed something different" not in html and EN_PRITN not in html
+    assert "A program mást írt ki" not in html and "Ezt írtad" not in html
+    # Both attempts differ: the change is shown without a patch's @@ line.
+    assert "@@" not in html and '<span class="gi">+ pritn(' in html
+
+
+def test_who_needs_help_and_common_errors_read_in_romanian(app, world, login):
+    kid = world.children[0]
+    for i in range(3):
+        _submit(app, kid, HELLO_MISSPELT, f"lang-help-{i:03}", locale="hu")
+    _submit(app, world.children[1], HELLO_WRONG, "lang-help-wrong", locale="en")
+    client = _read_in(login(world.librarian), "ro")
+    help_list = client.get(f"/cluburi/{world.club}/ajutor/lista").get_data(as_text=True)
+    assert RO_PRITN in help_list
+    errors = client.get(f"/cluburi/{world.club}/exercitii/hello/greseli").get_data(as_text=True)
+    assert RO_PRITN in errors and RO_WRONG_RESULT in errors
+    assert "Ezt írtad" not in help_list + errors and EN_PRITN not in errors
+
+
+def _old_row(app, child_id, locale):
+    """A submission stored before messages were keys: the child's words in ``locale``."""
+    from codekids.learning.models import SUBMIT, Submission
+
+    report = {"exercise": "hello", "locale": locale, "solved": False, "passed": 0, "total": 1,
+              "explanation": {"kind": "misspelt_builtin", "line": 1, "where": "Line 1",
+                              "message": EN_PRITN + " Python is picky."},
+              "tests": [{"index": 1, "kind": "io", "hidden": False, "status": "error",
+                         "message": "The program stopped with an error.", "details": {},
+                         "error": {"type": "NameError", "line": 1},
+                         "explanation": None}]}
+    with app.app_context():
+        child = db.session.get(User, child_id)
+        db.session.add(Submission(child_id=child.id, club_id=child.club_id, kind=SUBMIT,
+                                  exercise_id="hello", source=HELLO_MISSPELT, status="error",
+                                  passed=0, total=1, solved=False, error_kind="misspelt_builtin",
+                                  error_line=1, report=report))
+        db.session.commit()
+
+
+def test_an_old_row_of_stored_words_still_renders(app, world, login):
+    kid = world.children[0]
+    _old_row(app, kid, "en")
+    client = login(world.librarian)  # reads English, as the child wrote it: shown as it was
+    html = client.get(f"/cluburi/copil/{kid}/exercitiu/hello").get_data(as_text=True)
+    assert EN_PRITN + " Python is picky." in html
+    assert "The program stopped with an error." in html
+    # In Romanian: the explanation's Romanian words with the child's word left blank
+    # (never read back out of the English text); the test's line as it was stored.
+    html = _read_in(client, "ro").get(f"/cluburi/copil/{kid}/exercitiu/hello").get_data(
+        as_text=True)
+    assert "Ai scris …, dar Python cunoaște …." in html and EN_PRITN not in html
+    assert "The program stopped with an error." in html
+    errors = client.get(f"/cluburi/{world.club}/exercitii/hello/greseli").get_data(as_text=True)
+    assert "Ai scris …, dar Python cunoaște …." in errors

@@ -492,3 +492,42 @@ def test_the_whitespace_legend_only_where_a_difference_is_about_spaces(app, worl
     spaces = _fragment_post(client, "submit", 'print("Bună  ziua!")\n',
                             key="frag-key-0002").get_data(as_text=True)
     assert "First difference: line 1, column 6." in spaces and legend in spaces
+
+
+def test_the_result_page_reads_in_the_childs_language_and_the_report_stores_none(
+        app, world, login_as):
+    client = login_as(world.children[0], locale="hu")
+    html = client.post("/exercitii/hello", data={
+        "action": "submit", "source": 'pritn("Bună ziua!")\n', "client_key": "lang-page-001",
+    }).get_data(as_text=True)
+    assert ("Ezt írtad: pritn, de a Python ezt ismeri: print. A Python nagyon pontos: minden "
+            "betű számít, és a kis- meg a nagybetű sem ugyanaz.") in html
+    assert "Egy rejtett teszt nem sikerült." in html
+    assert '<p class="where"><strong>1. sor</strong></p>' in html
+    with app.app_context():
+        report = db.session.scalar(select(Submission.report))
+    # What is stored is keys and the child's own words, in no language.
+    assert report["locale"] == "hu"
+    assert report["explanation"]["message"] == {
+        "key": "explanation.misspelt_builtin.default",
+        "params": {"name": "pritn", "suggestion": "print"}}
+    assert [t["message"] for t in report["tests"]] == [{"key": "grading.error"},
+                                                       {"key": "grading.hidden"}]
+    assert "Ezt írtad" not in str(report) and "Python" not in str(report["tests"])
+
+
+def test_the_same_submission_read_again_in_another_language_reads_in_that_one(
+        world, login_as):
+    payload = {"source": HELLO_WRONG, "client_key": "lang-api-0001"}
+    client = login_as(world.children[0], locale="en")
+    first = client.post("/api/v1/exercises/hello/submit", json=payload).get_json()
+    assert first["tests"][0]["message"] == (
+        "The program printed something different from what was expected.")
+    assert first["tests"][0]["details"]["difference_text"] == (
+        "First difference: line 1, column 4.")
+    client = login_as(world.children[0], locale="ro")
+    again = client.post("/api/v1/exercises/hello/submit", json=payload).get_json()
+    assert again["duplicate"] is True and again["locale"] == "en"
+    assert again["tests"][0]["message"] == "Programul a afișat altceva decât se aștepta."
+    assert again["tests"][1]["message"] == "Un test ascuns nu a trecut."
+    assert again["tests"][0]["details"]["difference_text"].startswith("Prima diferență")

@@ -6,6 +6,10 @@ a ``Match`` naming the line, or None. ``explain`` asks them in ``priority``
 order (specific before general; the fallback last), so the first that
 recognises the error wins. Messages are English msgids translated through the
 site's catalogs; adding an explanation is one class in one module here.
+
+What a submission stores is language-free (``describe``): the kind, the line and
+the message as a text of ``codekids.bank.texts``, keyed ``explanation.<kind>.<variant>``
+with the match's parameters. ``render`` gives it words in the reader's locale.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from codekids.bank import texts
 from codekids.bank.texts import _l, translate
 
 SYNTAX_TYPES = ("SyntaxError", "IndentationError", "TabError")
@@ -114,6 +119,7 @@ def register(cls: type[Explanation]) -> type[Explanation]:
     if cls.kind in REGISTRY:
         raise ValueError(f"two explanations for {cls.kind!r}")
     REGISTRY[cls.kind] = cls()
+    texts.register_keys(f"explanation.{cls.kind}", cls.messages)
     return cls
 
 
@@ -129,24 +135,60 @@ def detect(ctx: Context) -> Match | None:
     return None
 
 
-def render(found: Match, locale: str, *, hidden: bool = False) -> dict:
-    """The explanation as the child reads it, in ``locale``."""
+def describe(found: Match, *, hidden: bool = False) -> dict:
+    """The explanation as it is stored: kind, line, and its message as a text (a key and
+    the match's parameters). A hidden test's secret parameters are blanked here, so
+    they never reach the database."""
     explanation = REGISTRY[found.kind]
     params = {k: (HIDDEN_VALUE if hidden and k in explanation.secret_params else v)
               for k, v in found.params.items()}
-    msgid = explanation.messages.get(found.variant, explanation.messages["default"])
+    variant = found.variant if found.variant in explanation.messages else "default"
+    return {"kind": found.kind, "line": found.line,
+            "message": texts.text(f"explanation.{found.kind}.{variant}", **params)}
+
+
+def blank(kind: str) -> dict | None:
+    """The default explanation of ``kind`` with its parameters blank, for a submission
+    that stored no words of its own (None for a kind this version does not know)."""
+    explanation = REGISTRY.get(kind)
+    if explanation is None:
+        return None
+    return {"kind": kind, "line": None,
+            "message": {"key": f"explanation.{kind}.default"}}
+
+
+def render(stored: dict, locale: str, *, written_in: str | None = None) -> dict:
+    """A stored explanation as a reader in ``locale`` reads it: kind, line, "Line 3", message.
+
+    ``written_in`` is the locale of the report it comes from. A row from before
+    explanations were stored as keys holds the child's words: shown as they were to a
+    reader of that language, and to any other as the kind's default message with its
+    blanks marked (what the child named cannot be read back out of translated words).
+    """
+    line = stored.get("line")
+    message = stored.get("message")
+    if isinstance(message, str) and written_in != locale and stored.get("kind") in REGISTRY:
+        message = blank(stored["kind"])["message"]
     return {
-        "kind": found.kind,
-        "line": found.line,
-        "where": translate(locale, LINE, line=found.line) if found.line else "",
-        "message": translate(locale, msgid, **params),
+        "kind": stored.get("kind"),
+        "line": line,
+        "where": translate(locale, LINE, line=line) if line else "",
+        "message": texts.render_text(message, locale),
     }
 
 
 def explain(result, source: str, locale: str, *, test=None, expected=None,
             hidden: bool = False, stdin: str | None = None) -> dict | None:
+    """The explanation of a run, rendered in ``locale`` (a free Run: shown, not stored)."""
     found = detect(Context(result, source, test, expected, stdin))
-    return render(found, locale, hidden=hidden) if found else None
+    return render(describe(found, hidden=hidden), locale) if found else None
+
+
+def stored_explanation(result, source: str, *, test=None, expected=None,
+                       hidden: bool = False) -> dict | None:
+    """The explanation of a graded test, language-free, as the report stores it."""
+    found = detect(Context(result, source, test, expected))
+    return describe(found, hidden=hidden) if found else None
 
 
 def _load_all() -> None:
