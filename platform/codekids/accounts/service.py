@@ -54,6 +54,7 @@ from codekids.accounts.models import (
     User,
 )
 from codekids.clubs.models import Club
+from codekids.collation import sorted_by
 from codekids.db import utcnow
 
 # Why an attempt is refused (Lock.reason).
@@ -644,7 +645,7 @@ def club_children(club: Club, include_inactive: bool = True) -> list[User]:
     q = select(User).where(User.club_id == club.id, User.role == CHILD)
     if not include_inactive:
         q = q.where(User.active.is_(True))
-    return list(db.session.scalars(q.order_by(func.lower(User.nickname))))
+    return sorted_by(db.session.scalars(q), lambda u: u.nickname)
 
 
 class PasswordRejected(ValueError):

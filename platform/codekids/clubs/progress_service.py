@@ -38,6 +38,7 @@ from codekids.bank.grading import render_report
 from codekids.bank.models import Bank, Exercise, ExerciseSet
 from codekids.bank.texts import _l, _ln, localized, translate
 from codekids.clubs.models import Club
+from codekids.collation import sorted_by
 from codekids.db import utcnow
 from codekids.learning.models import SUBMIT, Assignment, HintUse, Progress, Submission
 
@@ -203,9 +204,9 @@ class Grid:
 
 
 def club_children(club: Club) -> list[User]:
-    return list(db.session.scalars(select(User).where(
-        User.club_id == club.id, User.role == CHILD, User.active.is_(True))
-        .order_by(func.lower(User.nickname))))
+    return sorted_by(db.session.scalars(select(User).where(
+        User.club_id == club.id, User.role == CHILD, User.active.is_(True))),
+        lambda u: u.nickname)
 
 
 def progress_grid(club: Club, exercise_set: ExerciseSet, thresholds: Thresholds,

@@ -18,6 +18,7 @@ from codekids.accounts import secrets as child_secrets
 from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
 from codekids.bad_input import parse_id
 from codekids.clubs.models import SECRET_KINDS, Club, County, librarian_clubs
+from codekids.collation import sorted_by
 
 # Join codes avoid letters and digits that look alike on a card (0/O, 1/I/L, 5/S, 8/B).
 JOIN_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
@@ -78,18 +79,18 @@ def may_manage_librarian_id(user, user_id) -> bool:
 def clubs_in_scope(user) -> list[Club]:
     """The clubs a librarian runs, or a coordinator oversees."""
     if user.role == LIBRARIAN:
-        return list(user.clubs)
-    q = select(Club).join(County).order_by(County.name, Club.name)
+        return sorted_by(user.clubs, lambda c: c.name)
+    q = select(Club).join(County)
     if user.county_id is not None:
         q = q.where(Club.county_id == user.county_id)
-    return list(db.session.scalars(q))
+    return sorted_by(db.session.scalars(q), lambda c: (c.county.name, c.name))
 
 
 def counties_in_scope(user) -> list[County]:
-    q = select(County).order_by(County.name)
+    q = select(County)
     if user.county_id is not None:
         q = q.where(County.id == user.county_id)
-    return list(db.session.scalars(q))
+    return sorted_by(db.session.scalars(q), lambda c: c.name)
 
 
 # ---- clubs --------------------------------------------------------------------------
@@ -353,7 +354,7 @@ def edit_club(
 
 def librarians_in_scope(user) -> list[User]:
     """National: every librarian. County: those living in it or running a club in it."""
-    q = select(User).where(User.role == LIBRARIAN).order_by(func.lower(User.username))
+    q = select(User).where(User.role == LIBRARIAN)
     if user.county_id is not None:
         in_county_club = (
             select(librarian_clubs.c.user_id)
@@ -361,7 +362,9 @@ def librarians_in_scope(user) -> list[User]:
             .where(Club.county_id == user.county_id)
         )
         q = q.where((User.county_id == user.county_id) | User.id.in_(in_county_club))
-    return list(db.session.scalars(q))
+    # By the name the list shows (the display name, else the username).
+    return sorted_by(db.session.scalars(q), lambda u: (u.display_name or u.username,
+                                                       u.username))
 
 
 def scope_counts(user) -> dict[str, int]:
@@ -524,4 +527,4 @@ def children_of_club(club: Club, ids=None, include_inactive: bool = False) -> li
     if ids is not None:
         wanted = [i for i in (_to_int(x) for x in ids) if i is not None]
         q = q.where(User.id.in_(wanted))
-    return list(db.session.scalars(q.order_by(func.lower(User.nickname))))
+    return sorted_by(db.session.scalars(q), lambda u: u.nickname)
