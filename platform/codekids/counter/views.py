@@ -4,16 +4,36 @@ adjustments), the public JSON API and the embeddable widget.
 Every figure comes from the stored totals and day buckets (counter.service): no
 page scans submissions or the ledger, so they cost the same at a thousand
 submissions as at a million.
+
+Language: the embed is read by the public of whatever site frames it, so it speaks
+the language asked in its address (``?lang=hu``), else the browser's
+Accept-Language, else the site's default (Romanian); never the session's, because a
+shared cache keeps the answer (``Vary: Accept-Language``). The dashboard and its CSV
+files take ``?lang=`` too, else the coordinator's own choice.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from babel.dates import format_skeleton
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, get_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,11 +45,33 @@ from codekids.counter import service
 from codekids.counter.forms import AdjustmentForm
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY
 from codekids.csv_export import csv_response
+from codekids.i18n import LANGUAGES, format_number, site_zone
 
 bp = Blueprint("counter", __name__)
 
 MAP_FILE = Path(__file__).parent / "data" / "romania-counties.json"
 _map_cache: dict | None = None
+# The credit the map's licence (CC BY 4.0) asks for, shown in the dashboard's footer.
+MAP_CREDIT = {
+    "work": "svg-maps (Romania)", "work_url": "https://github.com/VictorCazanave/svg-maps",
+    "author": "Popa Ioan Alexandru",
+    "licence": "CC BY 4.0", "licence_url": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def public_language() -> str:
+    """The embed's language: ?lang=, then Accept-Language, then the site's default."""
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    return (request.accept_languages.best_match(list(LANGUAGES))
+            or current_app.config["CODEKIDS"].default_locale)
+
+
+def reader_language() -> str:
+    """The dashboard's (and its CSV files') language: ?lang=, then the reader's own."""
+    asked = request.args.get("lang", "")
+    return asked if asked in LANGUAGES else str(get_locale())
 
 
 def _scope() -> tuple[str, int]:
@@ -50,6 +92,11 @@ def romania_map() -> dict:
     return _map_cache
 
 
+def shade_of(counted: int, top: int) -> int:
+    """0 (no lines yet) to 5 (the top fifth of the busiest county's lines)."""
+    return 0 if counted <= 0 or top <= 0 else 1 + min(4, (5 * counted - 1) // top)
+
+
 def map_shapes(rows: list[service.CountyRow]) -> list[dict]:
     """Each county's outline and a shade 0-5 by its counted lines (0: none yet)."""
     paths = romania_map()["counties"]
@@ -58,26 +105,99 @@ def map_shapes(rows: list[service.CountyRow]) -> list[dict]:
     for r in rows:
         if r.code not in paths:
             continue
-        shade = 0 if r.counted <= 0 or top <= 0 else 1 + min(4, (5 * r.counted - 1) // top)
         shapes.append({"code": r.code, "name": r.name, "counted": r.counted,
-                       "historical": r.historical, "shade": shade, "path": paths[r.code]})
+                       "historical": r.historical, "shade": shade_of(r.counted, top),
+                       "path": paths[r.code]})
     return shapes
 
 
-def bar_chart(points: list[tuple[date, int]], width: int = 600, height: int = 160) -> dict:
-    """Bars for a server-rendered SVG (works without JavaScript)."""
-    top = max((n for _d, n in points), default=0) or 1
-    step = width / max(1, len(points))
+@dataclass
+class LegendStep:
+    shade: int
+    low: int  # 0 for "no lines yet"
+    high: int
+
+
+def map_legend(rows: list[service.CountyRow]) -> list[LegendStep]:
+    """What each shade of the map means: the range of lines it stands for (shade_of's
+    inverse), leaving out shades no number can reach when the busiest county is small."""
+    top = max((r.counted for r in rows), default=0)
+    steps = [LegendStep(0, 0, 0)]
+    for shade in range(1, 6):
+        # shade_of gives `shade` exactly when (shade-1)·top <= 5n-1 < shade·top.
+        low = -(-((shade - 1) * top + 1) // 5)
+        high = top if shade == 5 else -(-(shade * top + 1) // 5) - 1
+        if 1 <= low <= high:
+            steps.append(LegendStep(shade, low, high))
+    return steps
+
+
+def nice_ceiling(n: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, … that is at least n: a round top for an axis."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if step * m >= n:
+                return step * m
+        step *= 10
+
+
+# The charts' drawing area inside the SVG's viewBox, with room for the axes' labels.
+CHART = {"width": 800, "height": 230, "left": 64, "right": 12, "top": 12, "bottom": 52}
+
+
+def bar_chart(points: list[tuple[date, int]]) -> dict:
+    """Bars, axes and their labels for a server-rendered SVG (works without JavaScript).
+
+    The vertical axis goes from 0 to a round number at least the highest bar, with a
+    tick in the middle; the horizontal one names the first, middle and last period.
+    """
+    c = CHART
+    plot_w = c["width"] - c["left"] - c["right"]
+    plot_h = c["height"] - c["top"] - c["bottom"]
+    highest = max((n for _d, n in points), default=0)
+    top = nice_ceiling(max(highest, 1))
+    step = plot_w / max(1, len(points))
+    bottom = c["top"] + plot_h
     bars = []
     for i, (day, n) in enumerate(points):
-        h = round(height * n / top, 1)
-        bars.append({"x": round(i * step + step * 0.1, 1), "w": round(step * 0.8, 1),
-                     "y": round(height - h, 1), "h": h, "day": day, "lines": n})
-    return {"bars": bars, "width": width, "height": height, "top": top if top != 1 or
-            any(n for _d, n in points) else 0}
+        h = round(plot_h * n / top, 1)
+        bars.append({"x": round(c["left"] + i * step + step * 0.1, 1), "w": round(step * 0.8, 1),
+                     "y": round(bottom - h, 1), "h": h, "day": day, "lines": n})
+    values = [0, top // 2, top] if top % 2 == 0 else [0, top]
+    y_ticks = [{"y": round(bottom - plot_h * v / top, 1), "label": format_number(v)}
+               for v in values]
+    x_ticks = []
+    if points:
+        last = len(points) - 1
+        for i in sorted({0, len(points) // 2, last}):
+            # The first and last labels lean inwards, so neither is cut at the edge.
+            x_ticks.append({"x": round(c["left"] + i * step + step / 2, 1),
+                            "label": short_date(points[i][0]),
+                            "anchor": "start" if i == 0 and last else
+                                      "end" if i == last and last else "middle"})
+    return {"bars": bars, "width": c["width"], "height": c["height"], "left": c["left"],
+            "right": c["width"] - c["right"], "top": c["top"], "bottom": bottom,
+            "y_ticks": y_ticks, "x_ticks": x_ticks, "highest": highest,
+            "first": points[0][0] if points else None, "last": points[-1][0] if points else None}
+
+
+def short_date(day: date) -> str:
+    """"4 dec." / "dec. 4." / "Dec 4": a day on an axis, in the reader's language."""
+    return format_skeleton("MMMd", day, locale=get_locale())
+
+
+def in_reader_language(view):
+    """Render `view` in reader_language() (a ?lang= for this one request)."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        with force_locale(reader_language()):
+            return view(*args, **kwargs)
+    return wrapped
 
 
 @bp.get("/coordonare/contor")
+@in_reader_language
 def dashboard():
     scope, key = _scope()
     sort = request.args.get("sort", "lines")
@@ -89,57 +209,98 @@ def dashboard():
         "coordinator/counter.html",
         summary=service.summary(scope, key),
         national=service.national_summary(),
+        today=service.counter_day(),
         scope=scope,
         counties=counties,
         shapes=map_shapes(counties) if scope == NATION else [],
+        legend=map_legend(counties) if scope == NATION else [],
         map_box=romania_map()["viewBox"],
-        map_source=romania_map()["source"],
+        map_credit=MAP_CREDIT,
         clubs=service.club_rows(_scope_county(), sort),
         sort=sort,
         daily=bar_chart(trend.daily),
         weekly=bar_chart(trend.weekly),
         week=service.week_lines(scope, key),
+        # The language switch goes back here without ?lang=, or the switch would not win.
+        lang_next=url_for("counter.dashboard", sort=sort),
     )
 
 
+# ---- CSV files ------------------------------------------------------------------------
+# Each file's columns, in their documented order (README, "CSV files of the counter"):
+# the order never changes; the header row is in the reader's language.
+
+COUNTY_COLUMNS = (
+    lazy_gettext("County code"), lazy_gettext("County"),
+    lazy_gettext("Lines counted on the platform"), lazy_gettext("Lines from before the platform"),
+    lazy_gettext("All lines"),
+)
+CLUB_COLUMNS = (
+    lazy_gettext("Club number"), lazy_gettext("Club"), lazy_gettext("Town"),
+    lazy_gettext("County"), lazy_gettext("Lines counted on the platform"),
+    lazy_gettext("Lines from before the platform"), lazy_gettext("Children"),
+    lazy_gettext("Children active in the last 7 days"), lazy_gettext("Last activity"),
+)
+TREND_COLUMNS = (lazy_gettext("Period"), lazy_gettext("First day"),
+                 lazy_gettext("Lines counted on the platform"))
+ADJUSTMENT_COLUMNS = (
+    lazy_gettext("Entry number"), lazy_gettext("Belongs to"), lazy_gettext("Club"),
+    lazy_gettext("County"), lazy_gettext("Lines"), lazy_gettext("Date"),
+    lazy_gettext("Reason"), lazy_gettext("Recorded by"), lazy_gettext("Recorded at"),
+)
+PERIODS = {"day": lazy_gettext("day"), "week": lazy_gettext("week")}
+SCOPES = {NATION: lazy_gettext("The whole country"), COUNTY: lazy_gettext("County"),
+          CLUB: lazy_gettext("Club")}
+
+
+def local_iso(at) -> str:
+    """A stored time as ISO 8601 with the site's offset: 2026-12-04T14:13:00+02:00."""
+    if at is None:
+        return ""
+    return at.replace(tzinfo=UTC).astimezone(site_zone()).isoformat(timespec="seconds")
+
+
+def _csv(filename: str, columns, rows) -> Response:
+    return csv_response(filename, [str(c) for c in columns], rows)
+
+
 @bp.get("/coordonare/contor/judete.csv")
+@in_reader_language
 def counties_csv():
     rows = service.county_rows(_scope_county())
-    return csv_response("counter-counties.csv",
-                ["county_code", "county", "counted_lines", "historical_lines", "total"],
+    return _csv("counter-counties.csv", COUNTY_COLUMNS,
                 ([r.code, r.name, r.counted, r.historical, r.total] for r in rows))
 
 
 @bp.get("/coordonare/contor/cluburi.csv")
+@in_reader_language
 def clubs_csv():
     rows = service.club_rows(_scope_county(), request.args.get("sort", "lines"))
-    return csv_response("counter-clubs.csv",
-                ["club_id", "club", "town", "county", "counted_lines", "historical_lines",
-                 "children", "active_children_7_days", "last_activity_utc"],
+    return _csv("counter-clubs.csv", CLUB_COLUMNS,
                 ([r.id, r.name, r.town, r.county, r.counted, r.historical, r.children,
-                  r.active_week, r.last_activity.isoformat(timespec="seconds")
-                  if r.last_activity else ""] for r in rows))
+                  r.active_week, local_iso(r.last_activity)] for r in rows))
 
 
 @bp.get("/coordonare/contor/evolutie.csv")
+@in_reader_language
 def trend_csv():
     scope, key = _scope()
     trend = service.trend(scope, key, days=365, weeks=53)
-    rows = [("day", d.isoformat(), n) for d, n in trend.daily]
-    rows += [("week", d.isoformat(), n) for d, n in trend.weekly]
-    return csv_response("counter-trend.csv", ["period", "start", "counted_lines"], rows)
+    day, week = str(PERIODS["day"]), str(PERIODS["week"])
+    rows = [(day, d.isoformat(), n) for d, n in trend.daily]
+    rows += [(week, d.isoformat(), n) for d, n in trend.weekly]
+    return _csv("counter-trend.csv", TREND_COLUMNS, rows)
 
 
 @bp.get("/coordonare/contor/ajustari.csv")
+@in_reader_language
 def adjustments_csv():
     rows = service.adjustments(_scope_county())
-    return csv_response("counter-adjustments.csv",
-                ["id", "scope", "club", "county", "lines", "date", "reason", "recorded_by",
-                 "recorded_at_utc"],
-                ([a.id, a.scope, a.club.name if a.club else "",
+    return _csv("counter-adjustments.csv", ADJUSTMENT_COLUMNS,
+                ([a.id, str(SCOPES.get(a.scope, a.scope)), a.club.name if a.club else "",
                   a.county.name if a.county else "", a.amount, a.day.isoformat(), a.reason,
                   a.created_by.label if a.created_by else "",
-                  a.created_at.isoformat(timespec="seconds")] for a in rows))
+                  local_iso(a.created_at)] for a in rows))
 
 
 ADJUSTMENT_PROBLEMS = {
@@ -221,12 +382,21 @@ def api():
 
 @bp.get("/counter/embed")
 def embed():
-    resp = Response(render_template("counter/embed.html", national=service.national_summary(),
-                                    interval=PUBLIC_MAX_AGE * 1000))
+    lang = public_language()
+    with force_locale(lang):
+        body = render_template(
+            "counter/embed.html", national=service.national_summary(),
+            today=service.counter_day(), interval=PUBLIC_MAX_AGE * 1000,
+            site_url=url_for("main.index", _external=True), lang=lang,
+            # The script refreshes from this same address, so it keeps the language.
+            refresh_url=url_for("counter.embed", lang=lang))
+    resp = Response(body)
     resp.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    resp.vary.add("Accept-Language")
+    resp.set_etag(hashlib.sha256(body.encode("utf-8")).hexdigest()[:32])
     # Other websites frame this page on purpose: it is in
     # security_headers.FRAMEABLE_ENDPOINTS (frame-ancestors *, no X-Frame-Options).
-    return resp
+    return resp.make_conditional(request)
 
 
 # ---- the librarian's club page --------------------------------------------------------
