@@ -89,6 +89,12 @@ def format_local_date(at: datetime | date | None, length: str = "medium") -> str
     return babel_dates.format_date(at, length, locale=get_locale())
 
 
+def format_month(year: int, month: int) -> str:
+    """A month and its year in the reader's language, in that language's order (CLDR's
+    "yMMMM" skeleton): "decembrie 2026", "2026. december", "December 2026"."""
+    return babel_dates.format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+
+
 def format_local_time(at: datetime | None) -> str:
     """The hour and minute of a stored time, in the site's zone and the reader's format."""
     if at is None:

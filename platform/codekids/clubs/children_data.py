@@ -16,6 +16,7 @@ import json
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 
 from codekids import db
@@ -107,33 +108,64 @@ def export_child(child: User) -> dict:
     }
 
 
-CSV_HEADER = ["record", "exercise", "project", "at", "code", "result", "solved",
-              "tests_passed", "tests_total", "attempts", "stars", "hint_level", "lines"]
+# The CSV's columns, in an order that never changes (README, "A club's CSV files"): a
+# spreadsheet or a script may rely on their position. The header row, and the word in
+# the first column saying what each row is, are in the reader's language.
+CSV_COLUMNS = {
+    "record": lazy_gettext("Kind of record"), "exercise": lazy_gettext("Exercise"),
+    "project": lazy_gettext("Project"), "at": lazy_gettext("Date and time"),
+    "code": lazy_gettext("Code"), "result": lazy_gettext("Result"),
+    "solved": lazy_gettext("Exercise solved"), "tests_passed": lazy_gettext("Tests passed"),
+    "tests_total": lazy_gettext("Tests in all"), "attempts": lazy_gettext("Attempts"),
+    "stars": lazy_gettext("Stars"), "hint_level": lazy_gettext("Hint number"),
+    "lines": lazy_gettext("Lines of code"),
+}
+CSV_HEADER = list(CSV_COLUMNS)
+RECORD_KINDS = {
+    "child": lazy_gettext("child"), "submission": lazy_gettext("submitted program"),
+    "progress": lazy_gettext("progress"), "hint": lazy_gettext("hint"),
+    "project": lazy_gettext("project"), "draft": lazy_gettext("draft"),
+    "lines": lazy_gettext("counted lines"),
+}
+# What a submission's stored status (codekids.bank.grading, the sandbox) means; a
+# status not named here is written as it is stored.
+RESULTS = {
+    "passed": lazy_gettext("all tests passed"), "failed": lazy_gettext("some tests failed"),
+    "error": lazy_gettext("stopped with an error"), "refused": lazy_gettext("not allowed"),
+    "timeout": lazy_gettext("ran too long"), "memory": lazy_gettext("used too much memory"),
+    "output_limit": lazy_gettext("printed too much"), "ok": lazy_gettext("ran to the end"),
+}
+
+
+def _yes_no(value) -> str:
+    return _("yes") if value else _("no")
 
 
 def export_rows(data: dict) -> list[list]:
     """The export as one flat table: a row per record, `record` says what kind."""
     blank = dict.fromkeys(CSV_HEADER, "")
 
-    def row(**values):
-        return [{**blank, **values}[k] for k in CSV_HEADER]
+    def row(record, **values):
+        return [{**blank, **values, "record": str(RECORD_KINDS[record])}[k]
+                for k in CSV_HEADER]
 
-    rows = [row(record="child", exercise=f"{data['nickname']} · {data['club']}",
+    rows = [row("child", exercise=f"{data['nickname']} · {data['club']}",
                 at=data["created"], lines=data["lines_counted"])]
-    rows += [row(record="submission", exercise=s["exercise"] or "", project=s["project"] or "",
-                 at=s["at"], code=s["code"], result=s["status"], solved=s["solved"],
+    rows += [row("submission", exercise=s["exercise"] or "", project=s["project"] or "",
+                 at=s["at"], code=s["code"], result=str(RESULTS.get(s["status"], s["status"])),
+                 solved=_yes_no(s["solved"]),
                  tests_passed=s["tests_passed"], tests_total=s["tests_total"])
              for s in data["submissions"]]
-    rows += [row(record="progress", exercise=p["exercise"], at=p["last_attempt"] or "",
-                 solved=p["solved"], attempts=p["attempts"], stars=p["stars"])
+    rows += [row("progress", exercise=p["exercise"], at=p["last_attempt"] or "",
+                 solved=_yes_no(p["solved"]), attempts=p["attempts"], stars=p["stars"])
              for p in data["progress"]]
-    rows += [row(record="hint", exercise=h["exercise"], at=h["at"], hint_level=h["level"])
+    rows += [row("hint", exercise=h["exercise"], at=h["at"], hint_level=h["level"])
              for h in data["hints"]]
-    rows += [row(record="project", project=p["name"], at=p["updated"], code=p["code"])
+    rows += [row("project", project=p["name"], at=p["updated"], code=p["code"])
              for p in data["projects"]]
-    rows += [row(record="draft", exercise=d["exercise"], at=d["updated"], code=d["code"])
+    rows += [row("draft", exercise=d["exercise"], at=d["updated"], code=d["code"])
              for d in data["drafts"]]
-    rows += [row(record="lines", exercise=target, lines=n)
+    rows += [row("lines", exercise=target, lines=n)
              for target, n in data["lines_by_exercise_or_project"].items()]
     return rows
 
@@ -178,7 +210,8 @@ def child_data_json(child_id: int):
 @bp.get("/copil/<id:child_id>/date.csv")
 def child_data_csv(child_id: int):
     child = _child(child_id)
-    return csv_response(_filename(child, "csv"), CSV_HEADER, export_rows(export_child(child)))
+    return csv_response(_filename(child, "csv"), [str(c) for c in CSV_COLUMNS.values()],
+                        export_rows(export_child(child)))
 
 
 @bp.route("/copil/<id:child_id>/stergere", methods=["GET", "POST"], endpoint="delete_child")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from codekids.clubs import meetings_service as service
 from codekids.clubs.views import _club, bp
 from codekids.csv_export import csv_response
+from codekids.i18n import format_month
 
 
 def _meeting(club_id: int, session_id: int):
@@ -98,14 +100,25 @@ def report(club_id: int, year: int, month: int):
     prev = (year - 1, 12) if month == 1 else (year, month - 1)
     nxt = (year + 1, 1) if month == 12 else (year, month + 1)
     return render_template("librarian/report.html", club=report.club, report=report,
-                           local=service.local, prev=prev, next=nxt)
+                           local=service.local, prev=prev, next=nxt,
+                           month_name=format_month(year, month))
+
+
+# The report's CSV columns, in an order that never changes (README, "A club's CSV
+# files"): a spreadsheet or a script may rely on their position. The header row, and
+# the word saying what each row is, are in the reader's language.
+REPORT_COLUMNS = (
+    lazy_gettext("Kind of row"), lazy_gettext("Date"), lazy_gettext("Start time"),
+    lazy_gettext("End time"), lazy_gettext("Meetings held"), lazy_gettext("Children present"),
+    lazy_gettext("Exercises solved"), lazy_gettext("Lines written"),
+)
 
 
 @bp.get("/<id:club_id>/raport/<int(min=2000, max=2200):year>/<int(min=1, max=12):month>.csv")
 def report_csv(club_id: int, year: int, month: int):
     report = _report(club_id, year, month)
     rows = [
-        ["meeting", service.local(line.session.started_at).strftime("%Y-%m-%d"),
+        [_("meeting"), service.local(line.session.started_at).strftime("%Y-%m-%d"),
          service.local(line.session.started_at).strftime("%H:%M"),
          service.local(line.session.ended_at).strftime("%H:%M") if line.session.ended_at else "",
          1, line.present, line.exercises_solved, line.lines]
@@ -113,14 +126,10 @@ def report_csv(club_id: int, year: int, month: int):
     ]
     # The month's own line: different children over all meetings, and everything solved
     # and written in the month (at home too), so it is not the sum of the lines above.
-    rows.append(["month", f"{year:04d}-{month:02d}", "", "", report.sessions_held,
+    rows.append([_("whole month"), f"{year:04d}-{month:02d}", "", "", report.sessions_held,
                  report.children_attending, report.exercises_solved, report.lines])
-    return csv_response(
-        f"club-{report.club.id}-{year:04d}-{month:02d}.csv",
-        ["row", "date", "start", "end", "sessions_held", "children_attending",
-         "exercises_solved", "lines_written"],
-        rows,
-    )
+    return csv_response(f"club-{report.club.id}-{year:04d}-{month:02d}.csv",
+                        [str(c) for c in REPORT_COLUMNS], rows)
 
 
 def exercise_title(exercise_id: str | None) -> str:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
+import pytest
 from sqlalchemy import func, select
 
 from codekids import db
@@ -99,12 +101,48 @@ def test_export_csv_is_one_table_of_the_childs_records(app, client, world, login
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     text = resp.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    kinds = [r["record"] for r in rows]
-    assert kinds.count("submission") == 3 and "progress" in kinds and "hint" in kinds
+    kinds = [r["Kind of record"] for r in rows]
+    assert kinds.count("submitted program") == 3 and "progress" in kinds and "hint" in kinds
     assert "project" in kinds and "draft" in kinds
-    assert rows[0]["record"] == "child" and rows[0]["lines"] == "4"
-    assert any(r["code"] == ANA_CODE for r in rows)
+    assert rows[0]["Kind of record"] == "child" and rows[0]["Lines of code"] == "4"
+    assert any(r["Code"] == ANA_CODE for r in rows)
     assert "secretul lui Mihai" not in text
+
+
+# The README's table of the export's columns says the same, in this order.
+CHILD_CSV_HEADERS = {
+    "ro": ["Tipul înregistrării", "Exercițiu", "Proiect", "Data și ora", "Cod", "Rezultat",
+           "Exercițiu rezolvat", "Teste trecute", "Teste în total", "Încercări", "Stele",
+           "Numărul indiciului", "Linii de cod"],
+    "hu": ["A bejegyzés fajtája", "Feladat", "Projekt", "Dátum és idő", "Kód", "Eredmény",
+           "Feladat megoldva", "Sikeres tesztek", "Összes teszt", "Próbálkozások", "Csillagok",
+           "A tipp sorszáma", "Kódsorok"],
+    "en": ["Kind of record", "Exercise", "Project", "Date and time", "Code", "Result",
+           "Exercise solved", "Tests passed", "Tests in all", "Attempts", "Stars",
+           "Hint number", "Lines of code"],
+}
+# A solved submission of "hello" under each language's header.
+SOLVED_ROW = {"ro": ("program trimis", "toate testele au trecut", "da"),
+              "hu": ("beküldött program", "minden teszt sikeres", "igen"),
+              "en": ("submitted program", "all tests passed", "yes")}
+
+
+@pytest.mark.parametrize("locale", ["ro", "hu", "en"])
+def test_export_csv_header_and_words_are_in_the_readers_language(app, client, world, login,
+                                                                 locale):
+    give_data(app, world)
+    login(world.librarian)
+    with client.session_transaction() as sess:
+        sess["locale"] = locale
+    resp = client.get(f"/cluburi/copil/{world.children[0]}/date.csv")
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == CHILD_CSV_HEADERS[locale]
+    kind, result, yes = SOLVED_ROW[locale]
+    solved = next(r for r in rows if r[0] == kind and r[1] == "hello")
+    # Kind · Exercise · Project · Date and time · Code · Result · Solved · passed · in all
+    assert solved[2] == "" and solved[4] == ANA_CODE
+    assert solved[5:9] == [result, yes, "2", "2"] and solved[9:] == ["", "", "", ""]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", solved[3])
 
 
 def _totals(app, world):
@@ -176,3 +214,4 @@ def test_another_clubs_librarian_cannot_export_or_delete(app, client, world, log
                        data={"confirm": "yes"}).status_code == 403
     with app.app_context():
         assert db.session.get(User, ana) is not None
+

@@ -8,13 +8,14 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from codekids import db
 from codekids.accounts.models import LoginAttempt, User
 from codekids.clubs import meetings_service as meetings
 from codekids.clubs.models import FROM_LIBRARIAN, FROM_LOGIN, Attendance, Club, ClubSession
 from codekids.counter import service as counter
+from codekids.counter.models import CountedLine
 from codekids.db import utcnow
 from codekids.learning.models import SUBMIT, Submission
 
@@ -198,12 +199,69 @@ def test_report_page_and_csv(app, client, world, login):
     assert 'id="sessions-held">1<' in page and 'id="lines-written">2<' in page
     resp = client.get(f"/cluburi/{world.club}/raport/{year}/{month}.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == ["row", "date", "start", "end", "sessions_held", "children_attending",
-                       "exercises_solved", "lines_written"]
-    assert rows[1][0] == "meeting" and rows[1][5:] == ["1", "1", "2"]
-    assert rows[-1] == ["month", f"{year:04d}-{month:02d}", "", "", "1", "1", "1", "2"]
+    rows = read_csv(resp)
+    assert rows[0] == ["Kind of row", "Date", "Start time", "End time", "Meetings held",
+                       "Children present", "Exercises solved", "Lines written"]
+    assert rows[1][0] == "meeting" and rows[1][4:] == ["1", "1", "1", "2"]
+    assert rows[-1] == ["whole month", f"{year:04d}-{month:02d}", "", "", "1", "1", "1", "2"]
     assert client.get(f"/cluburi/{world.club}/raport/{year}/13").status_code == 404
+
+
+def read_csv(resp) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def reads_in(client, locale: str) -> None:
+    with client.session_transaction() as sess:
+        sess["locale"] = locale
+
+
+# The README's table of the report's columns says the same, in this order.
+REPORT_HEADERS = {
+    "ro": ["Tipul rândului", "Data", "Ora de început", "Ora de sfârșit", "Întâlniri ținute",
+           "Copii prezenți", "Exerciții rezolvate", "Linii de cod scrise"],
+    "hu": ["A sor fajtája", "Dátum", "Kezdés", "Befejezés", "Megtartott foglalkozások",
+           "Jelen lévő gyerekek", "Megoldott feladatok", "Megírt kódsorok"],
+    "en": ["Kind of row", "Date", "Start time", "End time", "Meetings held",
+           "Children present", "Exercises solved", "Lines written"],
+}
+ROW_WORDS = {"ro": ("întâlnire", "toată luna"), "hu": ("foglalkozás", "egész hónap"),
+             "en": ("meeting", "whole month")}
+
+
+@pytest.mark.parametrize("locale", ["ro", "hu", "en"])
+def test_report_csv_speaks_the_readers_language_in_a_fixed_column_order(
+        app, client, world, login, locale):
+    with app.app_context():
+        # A meeting of 14:00-15:30 Bucharest time (winter: UTC+2) on 4 December 2026.
+        meeting = start(world, at=datetime(2026, 12, 4, 12, 0))
+        meetings.mark(meeting, world.children[0], True)
+        meetings.mark(meeting, world.children[1], True)
+        solve(world.children[0], 'x = 1\nprint(x)\nprint(x + 1)\n',
+              at=datetime(2026, 12, 4, 12, 30))
+        # The ledger's own time: counted during the meeting, not at the test's hour.
+        db.session.execute(update(CountedLine).values(counted_at=datetime(2026, 12, 4, 12, 30)))
+        meetings.end_session(meeting, at=datetime(2026, 12, 4, 13, 30))
+    login(world.librarian)
+    reads_in(client, locale)
+    rows = read_csv(client.get(f"/cluburi/{world.club}/raport/2026/12.csv"))
+    meeting_word, month_word = ROW_WORDS[locale]
+    assert rows == [
+        REPORT_HEADERS[locale],
+        [meeting_word, "2026-12-04", "14:00", "15:30", "1", "2", "1", "3"],
+        [month_word, "2026-12", "", "", "1", "2", "1", "3"],
+    ]
+
+
+@pytest.mark.parametrize("locale, month_name", [
+    ("ro", "decembrie 2026"), ("hu", "2026. december"), ("en", "December 2026")])
+def test_report_names_its_month_in_the_readers_language(client, world, login, locale,
+                                                         month_name):
+    login(world.librarian)
+    reads_in(client, locale)
+    page = client.get(f"/cluburi/{world.club}/raport/2026/12").get_data(as_text=True)
+    assert f": {month_name}</h1>" in page and f": {month_name} · " in page
+    assert "12.2026" not in page
 
 
 def test_another_clubs_librarian_reaches_none_of_club_as_meetings(app, client, world, login):
