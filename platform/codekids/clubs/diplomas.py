@@ -2,7 +2,8 @@
 
 A set is finished when every exercise in it is solved. The diploma speaks the
 child's language (their chosen locale, else Romanian), whatever language the
-librarian reads the site in: it is the child who takes it home.
+librarian reads the site in: it is the child who takes it home. The page around it
+(back, print) is the librarian's, in the reader's language.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from babel import Locale
 from flask import abort, render_template
 from flask_babel import force_locale, format_date
+from markupsafe import Markup
 from sqlalchemy import select
 
 from codekids import db
@@ -91,8 +94,20 @@ def diploma(child_id: int, set_id: str):
                                status=status, set_title=_set_title(exercise_set)), 409
     locale = diploma_locale(child)
     with force_locale(locale):
-        return render_template(
-            "librarian/diploma.html", child=child, club=child.club, locale=locale,
+        card = render_template(
+            "librarian/_diploma_card.html", child=child, club=child.club, locale=locale,
             set_title=_set_title(exercise_set, locale),
             day=format_date(status.finished_on, "long"),
         )
+    # The page around it (back, print, the note on its language) is the librarian's.
+    # The card is a template's output (autoescaped): HTML already safe to place.
+    card = Markup(card)  # noqa: S704
+    return render_template("librarian/diploma.html", child=child, card=card,
+                           language=language_name(locale))
+
+
+def language_name(locale: str) -> str:
+    """A language's name in the reader's language ("maghiară", "magyar", "Hungarian")."""
+    from flask_babel import get_locale
+
+    return Locale.parse(locale).get_display_name(get_locale())

@@ -53,7 +53,7 @@ def test_the_diploma_speaks_romanian_by_default_whatever_the_librarian_reads(
     resp = client.get(f"/cluburi/copil/{world.children[0]}/diploma/{SET}")
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
-    assert '<html lang="ro">' in page
+    assert '<main class="diploma" lang="ro">' in page
     assert "Ana" in page and "Primii pași" in page and "Clubul Albinelor" in page
     assert "20 noiembrie 2026" in page  # the day the last exercise was solved
     assert "css/diploma.css" in page
@@ -65,8 +65,50 @@ def test_the_diploma_speaks_the_childs_chosen_language(app, client, world, login
     solve_all(app, world.children[2], locale="hu")
     login(world.librarian)
     page = client.get(f"/cluburi/copil/{world.children[2]}/diploma/{SET}").get_data(as_text=True)
-    assert '<html lang="hu">' in page and "Első lépések" in page and "Ioana" in page
+    assert 'lang="hu">' in page and "Első lépések" in page and "Ioana" in page
     assert "2026. november 20." in page and "Oklevél" in page
+
+
+def _tools_and_card(page: str) -> tuple[str, str]:
+    """The page's chrome (back, print, the language note) and the diploma itself."""
+    tools = page[page.index('<p class="no-print diploma-tools">'):page.index("<main")]
+    return tools, page[page.index("<main"):page.index("</main>")]
+
+
+def reads_in(client, locale: str) -> None:
+    with client.session_transaction() as sess:
+        sess["locale"] = locale
+
+
+def test_a_hungarian_childs_diploma_with_a_romanian_librarians_buttons(app, client, world,
+                                                                      login):
+    solve_all(app, world.children[2], locale="hu")
+    login(world.librarian)
+    reads_in(client, "ro")
+    page = client.get(f"/cluburi/copil/{world.children[2]}/diploma/{SET}").get_data(as_text=True)
+    tools, card = _tools_and_card(page)
+    assert '<html lang="ro">' in page and "<title>Diplomă · Ioana</title>" in page
+    assert "‹ Înapoi" in tools and ">Tipăriți</button>" in tools
+    assert "Diploma este în limba maghiară, limba copilului." in tools
+    assert "Vissza" not in page and "Nyomtatás" not in page
+    assert '<main class="diploma" lang="hu">' in card and ">Oklevél</h1>" in card
+    assert "Első lépések" in card and "2026. november 20." in card
+    assert "Primii pași" not in card and "Diplomă" not in card
+
+
+def test_a_romanian_childs_diploma_with_a_hungarian_librarians_buttons(app, client, world,
+                                                                      login):
+    solve_all(app, world.children[0], locale="ro")
+    login(world.librarian)
+    reads_in(client, "hu")
+    page = client.get(f"/cluburi/copil/{world.children[0]}/diploma/{SET}").get_data(as_text=True)
+    tools, card = _tools_and_card(page)
+    assert '<html lang="hu">' in page and "<title>Oklevél · Ana</title>" in page
+    assert "‹ Vissza" in tools and ">Nyomtatás</button>" in tools
+    assert "Az oklevél a gyerek nyelvén, román nyelven szól." in tools
+    assert "Înapoi" not in page and "Tipăriți" not in page
+    assert '<main class="diploma" lang="ro">' in card and ">Diplomă</h1>" in card
+    assert "Primii pași" in card and "20 noiembrie 2026" in card and "Oklevél" not in card
 
 
 def test_unknown_set_is_not_found(client, world, login):
