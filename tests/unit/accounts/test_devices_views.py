@@ -25,6 +25,8 @@ from codekids.clubs.models import Club
 from .conftest import child_secret, secret_url
 
 WAIT = re.compile(r"wait (\d+) seconds?")
+# A time of day as Babel writes it for the page's language (English: "3:14\u202fPM").
+LOCAL_TIME = r"\d{1,2}:\d\d(?:[\s\u202f][AP]M)?"
 
 
 @pytest.fixture
@@ -330,10 +332,10 @@ def test_the_librarian_sees_which_computer_is_locked_and_unlocks_it(app, eight, 
     assert "Locked computers" in page
     row = re.search(rf"Computer {code}.*?</tr>", page, re.S).group(0)
     assert "address 127.0.0.1" in row and "Ana, Mihai" in row
-    assert re.search(r"<td>\d\d:\d\d</td>", row)  # until when, in the library's time
+    assert re.search(rf"<td>{LOCAL_TIME}</td>", row)  # until when, in the library's time
     assert "Unlock this computer" in row
     # Ana's row says she is locked on that computer only.
-    assert re.search(rf"locked on computer {code} until \d\d:\d\d", page)
+    assert re.search(rf"locked on computer {code} until {LOCAL_TIME}", page)
 
     r = librarian.post(
         f"/cluburi/{club_of(app, ana)}/deblocare-calculator", data={"device": prankster.device}
@@ -373,7 +375,7 @@ def test_the_librarian_sees_and_lifts_a_child_locked_on_new_browsers(app, eight,
     librarian = login(world_librarian(app, ana))
     page = librarian.get(f"/cluburi/copil/{ana}").get_data(as_text=True)
     assert re.search(
-        r"locked until \d\d:\d\d, except on computers where this child logged "
+        rf"locked until {LOCAL_TIME}, except on computers where this child logged "
         r"in before",
         page,
     )
