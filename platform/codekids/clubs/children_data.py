@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import func, select, update
 
 from codekids import db
 from codekids.accounts.models import User
+from codekids.bank.grading import render_report
 from codekids.clubs.views import _child, bp
 from codekids.counter import service as counter
 from codekids.counter.models import CountedLine
@@ -44,6 +45,8 @@ def export_child(child: User) -> dict:
     project_names = {p.id: p.name for p in projects}
     submissions = s.scalars(select(Submission).where(Submission.child_id == child.id)
                             .order_by(Submission.created_at, Submission.id))
+    # Reports hold message keys (bank.texts); the family reads them in the child's language.
+    language = child.locale or current_app.config["CODEKIDS"].default_locale
     lines_by_target = dict(s.execute(
         select(CountedLine.target, func.count()).where(CountedLine.child_id == child.id)
         .group_by(CountedLine.target)
@@ -72,7 +75,7 @@ def export_child(child: User) -> dict:
                 "solved": bool(sub.solved),
                 "error": sub.error_kind,
                 "error_line": sub.error_line,
-                "results": sub.report,
+                "results": render_report(sub.report, language) if sub.report else None,
             }
             for sub in submissions
         ],

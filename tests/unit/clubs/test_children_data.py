@@ -215,3 +215,26 @@ def test_another_clubs_librarian_cannot_export_or_delete(app, client, world, log
     with app.app_context():
         assert db.session.get(User, ana) is not None
 
+
+def test_export_json_results_read_in_the_childs_language(app, client, world, login):
+    """Reports store message keys, never words: the export a family reads renders them
+    in the child's language, whatever the librarian's."""
+    from codekids.bank import (
+        grading,  # noqa: F401 (registers the grading keys)
+        texts,
+    )
+
+    key = "grading.output_differs"
+    with app.app_context():
+        ana = db.session.get(User, world.children[0])
+        ana.locale = "hu"
+        db.session.add(Submission(
+            child_id=ana.id, club_id=ana.club_id, kind=SUBMIT, exercise_id="hello",
+            source="print(1)\n", status="failed", solved=False, passed=0, total=1,
+            report={"locale": "hu", "tests": [{"passed": False, "message": texts.text(key)}]}))
+        db.session.commit()
+    login(world.librarian)
+    data = client.get(f"/cluburi/copil/{world.children[0]}/date.json").get_json()
+    message = data["submissions"][0]["results"]["tests"][0]["message"]
+    assert message == texts.translate("hu", texts.KEYS[key])
+    assert message != texts.translate("en", texts.KEYS[key]) and key not in message
