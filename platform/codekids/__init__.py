@@ -1,4 +1,13 @@
-"""CODE Kids web application: the factory assembles settings, extensions and rooms."""
+"""CODE Kids web application: the factory assembles settings, extensions and rooms.
+
+The package is cut into rooms that depend one way, low to high: bank, accounts,
+clubs, counter, learning, following, coordination. A room imports only rooms
+below it and the base modules (db, settings, i18n, ...); this module, cli, web,
+plumbing and security_policy assemble the rooms and no room imports them.
+ARCHITECTURE.md at the top of the repository draws the rooms and says where a
+new thing goes; `python scripts/rooms.py` prints the room graph and fails on an
+import that points up.
+"""
 
 from __future__ import annotations
 
