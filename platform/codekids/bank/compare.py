@@ -131,6 +131,24 @@ def visible(text: str) -> str:
     return "\n".join(shown)
 
 
+_WHITESPACE_MARKS = frozenset(" \t\u2423\u21b5\u2192")  # space, tab, ␣, ↵, →
+
+
+def needs_legend(*shown: str | None, difference: dict | None = None) -> bool:
+    """Whether what a test shows needs the ↵ ␣ ∅ legend: one of the ``shown`` texts is
+    ∅ (nothing printed), or the first ``difference`` (``Difference.to_dict()``) is at a
+    space, a tab or a line's end."""
+    if any(text == "\u2205" for text in shown):
+        return True
+    diff = difference or {}
+    column = diff.get("column") or 0
+    for line in (diff.get("expected_line"), diff.get("actual_line")):
+        if line is not None and (column > len(line) or (column >= 1 and line[column - 1]
+                                                          in _WHITESPACE_MARKS)):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Difference:
     """Where two outputs first differ, 1-based, with both lines shown visibly."""

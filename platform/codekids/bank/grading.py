@@ -2,7 +2,7 @@
 
     report = grade(exercise, source, "ro")
 
-Every test of an exercise (io, turtle and function tests) goes in one
+Every test of an exercise (whatever its kind: codekids.bank.kinds) goes in one
 ``Sandbox.grade``: one process for the submission, each test in a fresh
 namespace with its own verdict (plain tests with the same input share a run).
 A hidden test's data (its input, expected
@@ -22,10 +22,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from codekids.bank import explanations, texts
-from codekids.bank.compare import visible
+from codekids.bank.compare import needs_legend, visible
 from codekids.bank.kinds import get_kind
 from codekids.bank.models import Exercise, TestCase
-from codekids.bank.texts import _l, _ln
+from codekids.bank.texts import _l
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
 TIMEOUT, MEMORY, OUTPUT_LIMIT = "timeout", "memory", "output_limit"
@@ -33,42 +33,31 @@ STATUSES = (PASSED, FAILED, ERROR, TIMEOUT, MEMORY, OUTPUT_LIMIT)
 _RUN_STATUS = {"ok": PASSED, "error": ERROR, "refused": ERROR, "timeout": TIMEOUT,
                "memory": MEMORY, "output_limit": OUTPUT_LIMIT}
 
+# Grading's own messages: those of any test. A kind's failure messages live in its
+# module (codekids.bank.kinds), under the same "grading." keys.
 MESSAGES = {
     "passed": _l("Test passed."),
-    "output_differs": _l("The program printed something different from what was expected."),
-    "value_differs": _l("The function gave back a different value than expected."),
-    "returned_none": _l("The function gave back nothing (None)."),
-    # The drawing's differences, counted: "%(missing)s" and "%(extra)s" are the two
-    # counted texts below, each in its own plural form.
-    "drawing_differs": _l("The drawing is different: %(missing)s and %(extra)s."),
-    "drawing_missing": _l("The drawing is different: %(missing)s."),
-    "drawing_extra": _l("The drawing is different: %(extra)s."),
-    "lines_missing": _ln("%(num)s line is missing", "%(num)s lines are missing"),
-    "lines_extra": _ln("%(num)s line is extra", "%(num)s lines are extra"),
     "error": _l("The program stopped with an error."),
     "timeout": _l("The program ran too long and was stopped."),
     "memory": _l("The program used too much memory and was stopped."),
     "output_limit": _l("The program printed too much and was stopped."),
     "hidden": _l("A hidden test did not pass."),
     # What a hidden test tried, said plainly and only as far as it is true: the
-    # numbers or answers it typed, the values it called the function with, or, for a
-    # program that reads nothing, just one more check.
+    # numbers or answers it typed, or, for a program that reads nothing, just one more
+    # check (a kind may say better: TestKind.hidden_hint).
     "hidden_numbers": _l("I also tried your program with other numbers, which I am not "
                          "showing you. Does it work for any number?"),
     "hidden_inputs": _l("I also tried your program with other answers to its questions, which "
                         "I am not showing you. Does it work for any answer?"),
-    "hidden_values": _l("I also called your function with other values, which I am not "
-                        "showing you. Does it work for any value?"),
     "hidden_check": _l("I also checked your program in a test I am not showing you. Read "
                        "the task again: does your program do exactly what it asks?"),
-    "difference_at": _l("First difference: line %(line)s, column %(column)s."),
 }
 texts.register_keys("grading", MESSAGES)
 
 
-def message(name: str, num: int | None = None, /, **params) -> dict:
+def message(name: str, /, **params) -> dict:
     """One of grading's own messages, as the report stores it."""
-    return texts.text(f"grading.{name}", num, **params)
+    return texts.text(f"grading.{name}", **params)
 
 
 @dataclass
@@ -78,8 +67,10 @@ class TestResult:
     hidden: bool
     status: str
     message: dict  # a text (codekids.bank.texts): rendered by render_report
-    # Visible tests only: input, expected, actual (whitespace made visible), difference,
-    # and difference_text (a text); a hidden test's only detail is its hint (a text).
+    # Visible tests only: what the kind's judge shows (kinds/: the input, what was
+    # expected and what came, whitespace made visible), or, for a run that stopped, its
+    # input and output; "whitespace" when they need the legend. A hidden test's only
+    # detail is its hint (a text). A detail that is a text is rendered by render_report.
     details: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # type, line (and message for a visible test)
     explanation: dict[str, Any] | None = None  # explanations.describe(): kind, line, message
@@ -145,11 +136,8 @@ def render_report(report: dict | None, locale: str) -> dict:
     for test in report.get("tests") or []:
         shown = dict(test)
         shown["message"] = texts.render_text(test.get("message"), locale)
-        details = dict(test.get("details") or {})
-        for name in ("hint", "difference_text"):
-            if name in details:
-                details[name] = texts.render_text(details[name], locale)
-        shown["details"] = details
+        shown["details"] = {name: texts.render_text(value, locale) if texts.is_text(value)
+                            else value for name, value in (test.get("details") or {}).items()}
         shown["explanation"] = explanation(test.get("explanation"))
         tests.append(shown)
     return {**report, "explanation": explanation(report.get("explanation")), "tests": tests}
@@ -189,16 +177,17 @@ def grade(exercise: Exercise, source: str, locale: str = "ro", *, sandbox=None) 
 
 
 def _judge(exercise: Exercise, test: TestCase, result, source: str) -> TestResult:
+    kind = get_kind(test.kind)
     status = _RUN_STATUS.get(result.status, ERROR)
-    expected = test.spec.get("stdout", test.spec.get("expected"))
     verdict = None
     if status == PASSED:
-        verdict = get_kind(test.kind).judge(exercise, test, result)
+        verdict = kind.judge(exercise, test, result)
         status = PASSED if verdict.passed else FAILED
     explanation = None
     if status != PASSED:
         explanation = explanations.stored_explanation(result, source, test=test,
-                                                      expected=expected, hidden=test.hidden)
+                                                      expected=kind.expected(test),
+                                                      hidden=test.hidden)
     error = None
     if result.error and status != PASSED and status != FAILED:
         error = {"type": result.error.get("type"), "line": result.error.get("line")}
@@ -212,68 +201,21 @@ def _judge(exercise: Exercise, test: TestCase, result, source: str) -> TestResul
         details = {"hint": message(_hidden_hint(test))}
         return TestResult(test.index, test.kind, True, status, message("hidden"), details,
                           error, explanation)
-    details: dict[str, Any] = {}
     if verdict is not None:
-        details = dict(verdict.details)
-        said = _verdict_message(verdict)
-        diff = details.get("difference")
-        if diff:
-            details["difference_text"] = message("difference_at", line=diff["line"],
-                                                 column=diff["column"])
-    else:
-        said = message(status)
-        if test.stdin:
-            details["input"] = visible(test.stdin)
-        if result.stdout:
-            details["actual"] = visible(result.stdout)
-    if _about_whitespace(details):
+        return TestResult(test.index, test.kind, False, status, kind.say(verdict),
+                          dict(verdict.details), error, explanation)
+    # The run stopped (an error, a limit) before the kind could judge it: what it was
+    # given and what it printed until then.
+    details: dict[str, Any] = {}
+    if test.stdin:
+        details["input"] = visible(test.stdin)
+    if result.stdout:
+        details["actual"] = visible(result.stdout)
+    if needs_legend(details.get("actual")):
         details["whitespace"] = True
-    return TestResult(test.index, test.kind, False, status, said, details, error, explanation)
+    return TestResult(test.index, test.kind, False, status, message(status), details, error,
+                      explanation)
 
 
 def _hidden_hint(test: TestCase) -> str:
-    if test.spec.get("function") or test.spec.get("args"):
-        return "hidden_values"
-    answers = [a.strip() for a in test.stdin.splitlines() if a.strip()]
-    if not answers:
-        return "hidden_check"
-    if all(_is_number(a) for a in answers):
-        return "hidden_numbers"
-    return "hidden_inputs"
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", "."))
-    except ValueError:
-        return False
-    return True
-
-
-_WHITESPACE_MARKS = frozenset(" \t\u2423\u21b5\u2192")  # space, tab, ␣, ↵, →
-
-
-def _about_whitespace(details: dict) -> bool:
-    """Whether what is shown needs the ↵ ␣ ∅ legend: the first difference is at a space,
-    a tab or a line's end, or a shown output is ∅ (nothing printed)."""
-    if any(details.get(k) == "\u2205" for k in ("expected", "actual", "printed")):
-        return True
-    diff = details.get("difference") or {}
-    column = diff.get("column") or 0
-    for line in (diff.get("expected_line"), diff.get("actual_line")):
-        if line is not None and (column > len(line) or (column >= 1 and line[column - 1]
-                                                          in _WHITESPACE_MARKS)):
-            return True
-    return False
-
-
-def _verdict_message(verdict) -> dict:
-    if verdict.reason != "drawing_differs":
-        return message(verdict.reason)
-    missing, extra = verdict.details["missing"], verdict.details["extra"]
-    counted = {"missing": message("lines_missing", missing), "extra": message("lines_extra", extra)}
-    if missing and extra:
-        return message("drawing_differs", **counted)
-    if missing:
-        return message("drawing_missing", missing=counted["missing"])
-    return message("drawing_extra", extra=counted["extra"])
+    return get_kind(test.kind).hidden_hint(test)

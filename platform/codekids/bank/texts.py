@@ -75,9 +75,15 @@ def translate(locale: str, msgid: str | tuple[str, str], num: int | None = None,
 
 
 def register_keys(prefix: str, messages: dict[str, Any]) -> None:
-    """Make ``prefix.name`` the key of each message (msgid, or (singular, plural))."""
+    """Make ``prefix.name`` the key of each message (msgid, or (singular, plural)).
+
+    Several modules share a prefix (grading and every test kind: "grading."), so a key
+    that already means another message is refused: stored rows must keep their words."""
     for name, msgid in messages.items():
-        KEYS[f"{prefix}.{name}"] = msgid
+        key = f"{prefix}.{name}"
+        if KEYS.get(key, msgid) != msgid:
+            raise ValueError(f"the message key {key!r} is already another message")
+        KEYS[key] = msgid
 
 
 def text(key: str, num: int | None = None, /, **params) -> dict:

@@ -252,11 +252,10 @@ def test_an_old_report_of_stored_words_renders_as_it_was_written():
      "A rajz más: 20 vonal hiányzik, és 1 vonal fölösleges."),
 ])
 def test_a_drawings_differences_are_counted_in_each_languages_plural(missing, extra, ro, hu):
-    from codekids.bank.grading import _verdict_message
-    from codekids.bank.kinds import Verdict
+    from codekids.bank.kinds import Verdict, get_kind
 
-    said = _verdict_message(Verdict(False, {"missing": missing, "extra": extra},
-                                    "drawing_differs"))
+    said = get_kind("turtle").say(Verdict(False, {"missing": missing, "extra": extra},
+                                          "drawing_differs"))
     assert (render_text(said, "ro"), render_text(said, "hu")) == (ro, hu)
 
 

@@ -4,6 +4,9 @@ Order and direction do not matter (a square drawn clockwise or anticlockwise,
 from any corner, is the same square), each coordinate may be off by
 ``tolerance``, and collinear pieces that touch are merged first, so
 ``forward(50)`` twice draws the same line as ``forward(100)``.
+
+The child reads how many lines are missing and extra in the verdict's sentence;
+``templates/kinds/turtle.html`` shows nothing more.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from codekids.bank.kinds import FieldErrors, TestKind, Verdict, register
+from codekids.bank.kinds import FieldErrors, TestKind, Verdict, message, register
+from codekids.bank.texts import _l, _ln
 
 DEFAULT_TOLERANCE = 1.0
 
@@ -104,6 +108,15 @@ class TurtleDrawing(TestKind):
     name = "turtle"
     fields = {"segments", "tolerance", "colors"}
     compares = False
+    messages = {
+        # The drawing's differences, counted: "%(missing)s" and "%(extra)s" are the two
+        # counted texts below, each in its own plural form.
+        "drawing_differs": _l("The drawing is different: %(missing)s and %(extra)s."),
+        "drawing_missing": _l("The drawing is different: %(missing)s."),
+        "drawing_extra": _l("The drawing is different: %(extra)s."),
+        "lines_missing": _ln("%(num)s line is missing", "%(num)s lines are missing"),
+        "lines_extra": _ln("%(num)s line is extra", "%(num)s lines are extra"),
+    }
 
     def parse(self, raw: dict, errors: FieldErrors) -> dict:
         colors = raw.get("colors", False)
@@ -145,3 +158,13 @@ class TurtleDrawing(TestKind):
              "expected_count": len(test.spec["segments"])},
             reason="drawing_differs",
         )
+
+    def say(self, verdict: Verdict) -> dict:
+        missing, extra = verdict.details["missing"], verdict.details["extra"]
+        counted = {"missing": message("lines_missing", missing),
+                   "extra": message("lines_extra", extra)}
+        if missing and extra:
+            return message("drawing_differs", **counted)
+        if missing:
+            return message("drawing_missing", missing=counted["missing"])
+        return message("drawing_extra", extra=counted["extra"])
