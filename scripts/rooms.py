@@ -41,6 +41,8 @@ BASE = frozenset(
         "collation",
         "csv_export",
         "db",
+        "form_choices",
+        "form_choices",
         "i18n",
         "logs",
         "migrate",
