@@ -42,7 +42,6 @@ BASE = frozenset(
         "csv_export",
         "db",
         "form_choices",
-        "form_choices",
         "i18n",
         "logs",
         "migrate",
