@@ -47,27 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
 
-    from codekids import (
-        bad_input,
-        bank,
-        collation,
-        db,
-        i18n,
-        logs,
-        security_headers,
-        static_files,
-        web,
-    )
+    from codekids import bad_input, bank, db, i18n, plumbing, web
 
-    logs.init_app(app)
-    security_headers.init_app(app)
     bad_input.init_app(app)  # before web (the proxy fix wraps it) and the blueprints
     db.init_app(app)
     i18n.init_app(app)
-    collation.init_app(app)
     web.init_app(app)
     bank.init_app(app)
-    static_files.init_app(app)
+    plumbing.init_app(app)  # every hook, template global and filter, in the order they run
 
     from codekids.accounts.views import bp as auth_bp
     from codekids.clubs.views import bp as clubs_bp

@@ -496,8 +496,8 @@ class _LastResort:
 
 
 def init_app(app: Flask) -> None:
-    """Before the blueprints (their rules use the converter) and before the route policy
-    (the edge runs first), and before the proxy fix wraps the WSGI app."""
+    """Before the blueprints (their rules use the converter) and before the proxy fix
+    wraps the WSGI app. Its hook, check_request, is registered by codekids/plumbing.py,
+    before the route policy (the edge runs first)."""
     app.url_map.converters["id"] = IdConverter
-    app.before_request(check_request)
     app.wsgi_app = _LastResort(app, app.wsgi_app)

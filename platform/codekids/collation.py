@@ -65,12 +65,8 @@ def sorted_by(items: Iterable[T], key: Callable[[T], str | None | tuple[str | No
     return sorted(items, key=order)
 
 
-def _alphabetical(items: Iterable[T], attribute: str = "") -> list[T]:
+def alphabetical(items: Iterable[T], attribute: str = "") -> list[T]:
     """The template filter: ``clubs|alphabetical("name")``."""
     if not attribute:
         return sorted_by(items, lambda item: item)
     return sorted_by(items, lambda item: getattr(item, attribute))
-
-
-def init_app(app) -> None:
-    app.jinja_env.filters["alphabetical"] = _alphabetical

@@ -91,7 +91,6 @@ def init_app(app: Flask) -> None:
     engine = make_engine(settings.database_url, settings.db_pool_size)
     app.extensions["codekids_engine"] = engine
     app.extensions["codekids_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
 
 
 def get_engine() -> Engine:
@@ -104,7 +103,7 @@ def _get_session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
+def close_session(_exc: BaseException | None) -> None:
     sess = g.pop("db_session", None)
     if sess is not None:
         sess.close()

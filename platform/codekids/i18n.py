@@ -112,7 +112,7 @@ def format_local_datetime(at: datetime | None) -> str:
     return pattern.format(format_local_time(at), format_local_date(at))
 
 
-def _install_template_gettext(app: Flask) -> None:
+def install_template_gettext(app: Flask) -> None:
     """The templates' _() and ngettext(), with the catalog found in one step.
 
     Flask-Babel's own callables resolve the catalog afresh for every string (about
@@ -146,14 +146,8 @@ def init_app(app: Flask) -> None:
     # the site's zone too.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CODEKIDS"].time_zone
     babel.init_app(app, locale_selector=select_locale)
-    _install_template_gettext(app)
-    app.jinja_env.filters.update(
-        number=format_number,
-        local_date=format_local_date,
-        local_time=format_local_time,
-        local_datetime=format_local_datetime,
-    )
 
-    @app.context_processor
-    def _languages():
-        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}
+
+def languages() -> dict:
+    """Context processor: the language switch's choices and the page's language."""
+    return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}

@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from flask import Flask, g, has_request_context, request
+from flask import g, has_request_context, request
 
 REQUEST_LOGGER = "codekids.request"
 # URL variables that are secrets: the path in a log line shows them blanked.
@@ -94,7 +94,8 @@ def _request_id() -> str:
     return uuid.uuid4().hex
 
 
-def _start_request() -> None:
+def start_request() -> None:
+    """before_request, first of all: the clock and the request id."""
     g.request_started = time.perf_counter()
     g.request_id = _request_id()
 
@@ -116,7 +117,8 @@ def _role() -> str:
     return user.role
 
 
-def _finish_request(response):
+def finish_request(response):
+    """after_request, last of all: X-Request-ID and the log line, with the final status."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
@@ -132,9 +134,3 @@ def _finish_request(response):
     logging.getLogger(REQUEST_LOGGER).info(
         "%s %s %s %sms", request.method, path, response.status_code, duration, extra=fields)
     return response
-
-
-def init_app(app: Flask) -> None:
-    # First in line: every other hook (and any log line they write) sees the id.
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)
-    app.after_request(_finish_request)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, current_app, g, request
+from flask import current_app, g, request
 
 # Pages that any website may show in a frame (the initiative's and the libraries'
 # own sites embed the national counter).
@@ -60,14 +60,10 @@ def headers_for(*, frameable: bool, nonce: str | None, https: bool,
     return headers
 
 
-def _add_headers(response):
+def add_headers(response):
+    """after_request: every response, pages and errors alike, carries the headers."""
     for name, value in headers_for(
             frameable=request.endpoint in FRAMEABLE_ENDPOINTS, nonce=g.get("csp_nonce"),
             https=request.is_secure, hsts_seconds=current_app.config["CODEKIDS"].hsts_seconds):
         response.headers[name] = value
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.after_request(_add_headers)
-    app.jinja_env.globals["csp_nonce"] = csp_nonce

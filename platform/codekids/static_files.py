@@ -15,7 +15,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, Response, request
+from flask import Response, current_app, request
 
 LONG_CACHE = "public, max-age=31536000, immutable"
 GZIP_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
@@ -56,37 +56,37 @@ def fingerprint(static_folder: str, filename: str) -> str | None:
     return _digest(real, st.st_mtime_ns, st.st_size)
 
 
-def init_app(app: Flask) -> None:
-    @app.url_defaults
-    def _fingerprint(endpoint: str, values: dict) -> None:
-        if endpoint == "static" and "filename" in values and "v" not in values:
-            version = fingerprint(app.static_folder, values["filename"])
-            if version:
-                values["v"] = version
+def add_fingerprint(endpoint: str, values: dict) -> None:
+    """url_defaults: ``url_for('static', filename=…)`` gets ``v=<hash of the file>``."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = fingerprint(current_app.static_folder, values["filename"])
+        if version:
+            values["v"] = version
 
-    @app.after_request
-    def _static_headers(response: Response) -> Response:
-        if request.endpoint != "static" or response.status_code != 200:
-            return response
-        if request.args.get("v"):
-            response.headers["Cache-Control"] = LONG_CACHE
-        mimetype = response.mimetype or ""
-        response.vary.add("Accept-Encoding")
-        if (mimetype.startswith(GZIP_TYPES) and "gzip" in request.accept_encodings
-                and "Content-Encoding" not in response.headers):
-            filename = (request.view_args or {}).get("filename", "")
-            real = _realpath(os.path.join(app.static_folder, filename))
-            try:
-                st = os.stat(real)
-            except OSError:
-                return response
-            if st.st_size < MIN_GZIP_BYTES:
-                return response
-            body = _gzipped(real, st.st_mtime_ns, st.st_size)
-            response.direct_passthrough = False
-            response.set_data(body)
-            response.headers["Content-Encoding"] = "gzip"
-            response.headers["Content-Length"] = str(len(body))
-            if response.headers.get("ETag"):
-                response.set_etag(response.get_etag()[0] + "-gz")
+
+def static_headers(response: Response) -> Response:
+    """after_request: a fingerprinted file is cached for a year; text is gzipped."""
+    if request.endpoint != "static" or response.status_code != 200:
         return response
+    if request.args.get("v"):
+        response.headers["Cache-Control"] = LONG_CACHE
+    mimetype = response.mimetype or ""
+    response.vary.add("Accept-Encoding")
+    if (mimetype.startswith(GZIP_TYPES) and "gzip" in request.accept_encodings
+            and "Content-Encoding" not in response.headers):
+        filename = (request.view_args or {}).get("filename", "")
+        real = _realpath(os.path.join(current_app.static_folder, filename))
+        try:
+            st = os.stat(real)
+        except OSError:
+            return response
+        if st.st_size < MIN_GZIP_BYTES:
+            return response
+        body = _gzipped(real, st.st_mtime_ns, st.st_size)
+        response.direct_passthrough = False
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Content-Length"] = str(len(body))
+        if response.headers.get("ETag"):
+            response.set_etag(response.get_etag()[0] + "-gz")
+    return response

@@ -1,5 +1,6 @@
-"""Request plumbing shared by every room: login manager, CSRF, the route policy,
-idle logout, proxies, and friendly error pages."""
+"""Request plumbing shared by every room: login manager, CSRF, idle logout, proxies,
+and friendly error pages. codekids/plumbing.py registers the hooks and handlers
+defined here, in the order they run."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from codekids import db, security_policy
+from codekids import db
 from codekids.accounts.models import User
-from codekids.bad_input import error_page, server_error_page
+from codekids.bad_input import error_page
 from codekids.clubs.models import Club
 from codekids.db import utcnow
 
@@ -77,7 +78,7 @@ def _load_user(user_id: str):
 _LAST_SEEN_STEP = timedelta(minutes=1)
 
 
-def _idle_logout():
+def idle_logout():
     """Shared library PCs: a session nobody touched for a while ends by itself.
 
     Without bumping session_version: ``last_seen`` travels inside the signed cookie,
@@ -124,40 +125,39 @@ def _idle_minutes() -> int:
     return current_app.config["CODEKIDS"].idle_logout_minutes
 
 
+def idle_timer() -> dict:
+    """Context processor: the page's own idle timer (static/js/site.js) knows the limit."""
+    return {"idle_minutes": _idle_minutes()}
+
+
+# ---- friendly error pages ------------------------------------------------------------
+# Error pages never query (bad_input.error_page): lazy messages, so that choosing
+# their language does not load the user either.
+
+
+def csrf_error(_e):
+    return error_page(400, _l("This page was open too long. Please go back, "
+                              "reload it and try again."))
+
+
+def forbidden(_e):
+    return error_page(403, _l("This page is not for your account."))
+
+
+def not_found(_e):
+    return error_page(404, _l("We could not find this page."))
+
+
+def too_large(_e):
+    return error_page(413, _l("What you sent is too large."))
+
+
 def init_app(app: Flask) -> None:
+    """What is not a hook: the proxy fix, the session cookie and Flask-Login's mode.
+    (plumbing.init_app binds Flask-Login and CSRF at their place among the hooks.)"""
     settings = app.config["CODEKIDS"]
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.session_interface = SessionInterface()
-    login_manager.init_app(app)
     login_manager.session_protection = "basic"
-    csrf.init_app(app)
-    app.before_request(security_policy.enforce)
-    app.before_request(_idle_logout)
-
-    @app.context_processor
-    def _page_globals():
-        return {"idle_minutes": settings.idle_logout_minutes}
-
-    # Error pages never query (bad_input.error_page): lazy messages, so that choosing
-    # their language does not load the user either.
-    @app.errorhandler(CSRFError)
-    def _csrf_error(_e):
-        return error_page(400, _l("This page was open too long. Please go back, "
-                                  "reload it and try again."))
-
-    @app.errorhandler(403)
-    def _forbidden(_e):
-        return error_page(403, _l("This page is not for your account."))
-
-    @app.errorhandler(404)
-    def _not_found(_e):
-        return error_page(404, _l("We could not find this page."))
-
-    @app.errorhandler(413)
-    def _too_large(_e):
-        return error_page(413, _l("What you sent is too large."))
-
-    # Rolls the session back and renders without the database.
-    app.register_error_handler(500, server_error_page)

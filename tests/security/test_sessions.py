@@ -171,7 +171,7 @@ class TestWithCsrf:
 
 
 def test_an_idle_session_ends_but_not_the_same_childs_live_one_elsewhere(app, client, world, auth):
-    """The server's idle logout needs no bump (web._idle_logout): every copy of a stale
+    """The server's idle logout needs no bump (web.idle_logout): every copy of a stale
     cookie is as stale; the child's own session on another PC keeps working."""
     other_pc = app.test_client()
     Auth(app, other_pc, world).child(world.children[0])

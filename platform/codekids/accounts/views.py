@@ -57,15 +57,14 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "stati
                                    "main.set_language"}
 
 
-@bp.app_template_global()
 def picture_label(name: str) -> str:
-    """The translated name of a secret picture, used as its alt text everywhere."""
+    """Template global: the translated name of a secret picture, its alt text everywhere."""
     return str(child_secrets.PICTURE_LABELS.get(name, name))
 
 
-@bp.before_app_request
-def _force_password_change():
-    """A temporary password is only good for choosing a new one."""
+def force_password_change():
+    """before_request (every page of the site): a temporary password is only good for
+    choosing a new one."""
     if (
         current_user.is_authenticated
         and current_user.role != CHILD

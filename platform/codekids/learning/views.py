@@ -35,14 +35,14 @@ def _locale() -> str:
     return str(get_locale())
 
 
-@bp.app_template_filter("markdown")
-def _markdown_filter(text: str) -> Markup:
+def markdown_filter(text: str) -> Markup:
+    """Template filter ``markdown``: an exercise's statement or hint as HTML."""
     return render_markdown(text or "")
 
 
-@bp.app_template_filter("mark_column")
-def _mark_column(line: str | None, column: int | None) -> Markup:
-    """A shown line with the character at ``column`` (1-based) in <mark>: the first difference."""
+def mark_column(line: str | None, column: int | None) -> Markup:
+    """Template filter: a shown line with the character at ``column`` (1-based) in
+    <mark>: the first difference."""
     if line is None:
         return Markup("")
     if not column or column < 1 or column > len(line):
@@ -52,15 +52,15 @@ def _mark_column(line: str | None, column: int | None) -> Markup:
         line[i + 1:])
 
 
-@bp.app_template_global("turtle_drawing")
-def _turtle_drawing(segments):
+def turtle_drawing(segments):
+    """Template global: the frame of a turtle drawing (learning/drawing.py)."""
     return drawing.drawing(segments)
 
 
-@bp.app_template_global("js_texts")
 def js_texts() -> dict[str, str]:
-    """The few texts only the page's JavaScript shows (static/js/exercise.js): what it says
-    while a request is on its way, about drafts, the font switch and a lost connection.
+    """Template global: the few texts only the page's JavaScript shows
+    (static/js/exercise.js): what it says while a request is on its way, about drafts,
+    the font switch and a lost connection.
 
     Everything shown after Run, Submit and Hint is rendered by the templates
     (``child/_answer.html``) and inserted by the script, never re-written in it.
