@@ -17,15 +17,7 @@ from wtforms import BooleanField, RadioField, StringField, widgets
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from codekids.bad_input import IdField, IdListField
-
-try:  # WTForms 3.3+ wants SelectChoice and deprecates tuples; older versions know only tuples.
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - depends on the installed WTForms
-    SelectChoice = None
-
-
-def option(value: str, label) -> object:
-    return SelectChoice(value, label) if SelectChoice else (value, label)
+from codekids.form_choices import option
 
 
 def _required():

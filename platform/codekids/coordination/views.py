@@ -33,8 +33,8 @@ from codekids.coordination.forms import (
     EditLibrarianForm,
     NewLibrarianForm,
     choice_values,
-    option,
 )
+from codekids.form_choices import option
 
 bp = Blueprint("coordination", __name__, url_prefix="/coordonare")
 

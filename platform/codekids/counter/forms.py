@@ -9,9 +9,9 @@ from wtforms import DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from codekids.bad_input import IdField
-from codekids.coordination.forms import option
 from codekids.counter.models import CLUB, COUNTY, NATION
 from codekids.counter.service import MAX_ADJUSTMENT
+from codekids.form_choices import option
 
 
 class AdjustmentForm(FlaskForm):

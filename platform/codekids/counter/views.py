@@ -40,11 +40,11 @@ from flask_login import current_user
 from codekids import db
 from codekids.clubs import service as clubs
 from codekids.clubs.models import Club
-from codekids.coordination.forms import option
 from codekids.counter import service
 from codekids.counter.forms import AdjustmentForm
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY
 from codekids.csv_export import csv_response
+from codekids.form_choices import option
 from codekids.i18n import LANGUAGES, format_number, site_zone
 
 bp = Blueprint("counter", __name__)
