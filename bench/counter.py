@@ -202,7 +202,7 @@ def main() -> int:
                   flush=True)
             results[size] = measure(app, coordinator_id, args.runs)
             with app.app_context():
-                assert service.verify(trace=False) == []
+                assert service.verify() == []  # totals only: no trace
         backend = "PostgreSQL" if args.postgres else "SQLite"
         print(f"\n{backend}, median of {args.runs} requests each (test client)")
         print(f"{'':24}{args.small:>12,}{args.large:>12,}   ratio")

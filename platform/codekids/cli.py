@@ -1,4 +1,5 @@
-"""Command line: `codekids init-db | demo | create-coordinator | serve | backup | restore`.
+"""Command line: `codekids init-db | demo | create-coordinator | serve | backup | restore`,
+`codekids exercises ...` and `codekids counter verify`.
 
 Errors are one clear line on stderr and exit code 1, never a traceback: the
 people running these commands are librarians' IT volunteers as often as developers.
@@ -368,6 +369,36 @@ def restore_command(path: Path, replace: bool) -> None:
     click.echo(f"Restored {path}. Run `codekids counter verify` to check the counter.")
 
 
+# ---- the counter's check -----------------------------------------------------------------
+# Here, not in counter/: it joins the counter (which knows no submissions) with the
+# submissions each counted line is traced to (learning, a room above the counter).
+
+
+@click.group("counter")
+def counter_group() -> None:
+    """The lines-of-code counter."""
+
+
+@counter_group.command("verify")
+@click.option("--no-trace", is_flag=True,
+              help="Skip checking every ledger row against its submission's source.")
+@with_appcontext
+def counter_verify_command(no_trace: bool) -> None:
+    """Recompute every total from the ledger; exit 1 listing each difference."""
+    from codekids.counter import service as counter
+    from codekids.counter.models import CountedLine
+    from codekids.learning.service import counted_programs
+
+    problems = counter.verify(programs=None if no_trace else counted_programs())
+    lines = db.session.scalar(select(func.count()).select_from(CountedLine))
+    if problems:
+        click.echo(f"{len(problems)} difference(s) between the stored totals and the ledger:")
+        for problem in problems:
+            click.echo(f"  {problem}")
+        sys.exit(1)
+    click.echo(f"OK: {lines} counted lines in the ledger; every total matches.")
+
+
 def _require_current_schema() -> None:
     current, head = _schema_state()
     if current != head:
@@ -403,7 +434,7 @@ def init_app(app: Flask) -> None:
     from codekids.bank.cli import exercises_group
 
     for command in (init_db_command, demo_command, create_coordinator_command, serve_command,
-                    backup_command, restore_command, exercises_group):
+                    backup_command, restore_command, exercises_group, counter_group):
         app.cli.add_command(command)
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 
 from codekids import backup, create_app, db
 from codekids.accounts.models import User
-from codekids.counter import service
 from codekids.learning.models import SUBMIT, Submission
+from codekids.learning.service import count_lines
 from tests.conftest import FAST_HASHING, POSTGRES_URL, build_world
 
 TABLES = ("submissions", "counted_lines", "counter_totals", "users")
@@ -30,7 +30,7 @@ def submit(child_id: int, n: int) -> None:
                      exercise_id=f"ex{n}", source=f"x = {n}\nprint(x + {n})\n",
                      status="passed", solved=True)
     db.session.add(sub)
-    service.count_submission(sub, cap=10)
+    count_lines(sub, starter="", cap=10)
     db.session.commit()
 
 

@@ -6,10 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from codekids.counter.cli import counter_group
     from codekids.counter.views import bp, club_summary
 
     app.register_blueprint(bp)
-    app.cli.add_command(counter_group)
     # The librarian's club page shows the club's lines without its view knowing the counter.
     app.jinja_env.globals["counter_club_summary"] = club_summary

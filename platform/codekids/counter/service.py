@@ -1,9 +1,15 @@
 """The lines-of-code counter: what counts (DESIGN.md §4), the roll-ups, and the checks.
 
-    count_submission(submission, starter=..., cap=...)  # inside the caller's transaction
+    count_submission(child_id=..., club_id=..., county_id=..., target=..., source=...,
+                     starter=..., cap=..., submission_id=...)  # inside the caller's transaction
     child_total(child), national_summary(), county_rows(), club_rows(...), trend(...)
     record_adjustment(actor, ...)                        # historical lines, audited
-    verify()                                             # every total against the ledger
+    verify(programs=...)                                 # every total against the ledger
+
+The counter takes plain values (ids and strings) and knows nothing of submissions: the
+room that keeps them (learning) decides which program works and hands it over, and for
+`verify`'s trace it hands back the programs the ledger names (`Program`). So a club
+laptop's synced batch can be counted by the same rules without a Submission object.
 
 Concurrency: totals only ever change by adding in the database (``lines = lines + :n``
 in an INSERT … ON CONFLICT DO UPDATE, or an UPDATE for adjustments), so two
@@ -17,12 +23,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import BigInteger, Date, DateTime, and_, bindparam, delete, func, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from codekids import db
 from codekids.accounts.models import CHILD as CHILD_ROLE
@@ -44,7 +51,6 @@ from codekids.counter.models import (
 )
 from codekids.db import utcnow
 from codekids.i18n import local_day
-from codekids.learning.models import PLAYGROUND, SUBMIT, Submission
 
 DEFAULT_PLAYGROUND_DAILY_CAP = 200
 SCRATCH = "-"  # a playground run that belongs to no saved project
@@ -80,19 +86,27 @@ def countable_lines(source: str, starter: str = "") -> list[str]:
     return out
 
 
-def works(submission: Submission) -> bool:
-    """A passing graded submission, or a playground run that finished without error."""
-    if submission.kind == SUBMIT:
-        return bool(submission.solved) and bool(submission.exercise_id)
-    if submission.kind == PLAYGROUND:
-        return submission.status == "ok"
-    return False
+# What a line is distinct within: "ex:<exercise id>" (capped per exercise, for good) or
+# "pj:<project id>" (capped per project per day); SCRATCH stands for no saved project.
+EXERCISE, PROJECT = "ex:", "pj:"
 
 
-def target_of(submission: Submission) -> str:
-    if submission.kind == SUBMIT:
-        return f"ex:{submission.exercise_id}"
-    return f"pj:{submission.project_id if submission.project_id is not None else SCRATCH}"
+def exercise_target(exercise_id: str) -> str:
+    return f"{EXERCISE}{exercise_id}"
+
+
+def project_target(project_id: int | None) -> str:
+    return f"{PROJECT}{project_id if project_id is not None else SCRATCH}"
+
+
+def _ledger_ids(target: str) -> tuple[str | None, int | None]:
+    """The ledger row's (exercise_id, project_id) columns for a target."""
+    if target.startswith(EXERCISE):
+        return target[len(EXERCISE):], None
+    if target.startswith(PROJECT):
+        rest = target[len(PROJECT):]
+        return None, None if rest == SCRATCH else int(rest)
+    raise ValueError(f"not a counter target: {target!r}")
 
 
 def counter_day(at: datetime | None = None) -> date:
@@ -235,43 +249,43 @@ def _insert_ledger(s: Session, rows: list[dict]) -> int:
     return len(s.execute(stmt, rows).all())
 
 
-_COUNTY_OF_CLUB = select(Club.county_id).where(Club.id == bindparam("club_id"))
+def count_submission(*, child_id: int, club_id: int, county_id: int, target: str, source: str,
+                     starter: str = "", cap: int | None = None, submission_id: int) -> int:
+    """Count the new lines a working program earns; returns how many were counted.
 
-
-def count_submission(submission: Submission, *, starter: str = "", cap: int | None = None) -> int:
-    """Count the new lines a working submission earns; returns how many were counted.
+    The caller hands over only programs that work (DESIGN.md §4: a passing graded
+    submission, a playground run that finished without error), already saved:
+    `submission_id` is the submission every ledger row points back to. `target` is
+    `exercise_target(...)` or `project_target(...)`: what a line is distinct within,
+    and which cap applies. `cap` is the exercise's `max_lines` for an exercise and the
+    per-project daily cap for a project (None: the setting
+    CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP for a project, nothing for an exercise).
 
     Runs inside the caller's transaction and never commits: the submission, its
-    ledger rows and every total are saved together or not at all. `cap` is the
-    exercise's `max_lines` for a graded submission and the per-project daily cap for
-    a playground run (None: the setting CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP).
+    ledger rows and every total are saved together or not at all.
     """
-    s = object_session(submission) or db.session
-    if submission.child_id is None or not works(submission):
-        return 0
+    s = db.session
+    exercise_id, project_id = _ledger_ids(target)
+    daily = target.startswith(PROJECT)
     if cap is None:
-        cap = playground_daily_cap() if submission.kind == PLAYGROUND else 0
-    # The submission's INSERT (and whatever else the caller changed) first: it gives the
-    # ledger its id and, on SQLite, takes the write lock before anything is read, so
-    # the reads below cannot go stale.
+        cap = playground_daily_cap() if daily else 0
+    # Whatever else the caller changed first (the submission's INSERT already gave the
+    # ledger its id and, on SQLite, took the write lock before anything is read, so the
+    # reads below cannot go stale).
     s.flush()
     now = utcnow()
     today = counter_day(now)
-    club_id = submission.club_id
-    county_id = s.scalar(_COUNTY_OF_CLUB, {"club_id": club_id})
-    child_id = submission.child_id
-    target = target_of(submission)
     # The child's own total first, created if missing: its row lock (PostgreSQL; SQLite
     # serialises every writer already) serialises one child's submissions, so two tabs
     # submitting the same exercise at once cannot both pass the cap, nor insert the
     # same ledger line.
     _upsert_totals(s, [(CHILD, child_id, 0, now)], now)
 
-    candidates = countable_lines(submission.source, starter)
+    candidates = countable_lines(source, starter)
     hashes = [line_hash(line) for line in candidates]
     fresh: list[str] = []
     if hashes:
-        if submission.kind == PLAYGROUND:
+        if daily:
             # A project's ledger grows every day: ask only about these lines, and count
             # today's separately for the daily cap.
             known = set(s.scalars(
@@ -292,12 +306,10 @@ def count_submission(submission: Submission, *, starter: str = "", cap: int | No
 
     counted = 0
     if fresh:
-        project_id = submission.project_id if submission.kind == PLAYGROUND else None
-        exercise_id = submission.exercise_id if submission.kind == SUBMIT else None
         counted = _insert_ledger(s, [
             {"child_id": child_id, "club_id": club_id, "county_id": county_id,
              "target": target, "exercise_id": exercise_id, "project_id": project_id,
-             "line_hash": h, "submission_id": submission.id, "day": today,
+             "line_hash": h, "submission_id": submission_id, "day": today,
              "counted_at": now}
             for h in fresh
         ])
@@ -640,10 +652,23 @@ def expected_days(s: Session | None = None) -> dict[tuple[str, int, date], int]:
     return out
 
 
-def verify(s: Session | None = None, *, trace: bool = True) -> list[Difference]:
+@dataclass(frozen=True)
+class Program:
+    """A submission as verify's trace sees it, in plain values, from the room that keeps
+    submissions (learning.service.counted_programs)."""
+    submission_id: int
+    child_id: int | None  # None once the child is deleted
+    target: str  # exercise_target(...) or project_target(...)
+    source: str
+    works: bool
+
+
+def verify(s: Session | None = None, *,
+           programs: Iterable[Program] | None = None) -> list[Difference]:
     """Recompute every total and day bucket from the ledger (and the adjustments) and
-    list where the stored figures differ. With `trace`, also check that every ledger
-    row is a code line of a working submission of the same child."""
+    list where the stored figures differ. Given `programs` (every submission the ledger
+    names, in order of id), also check that every ledger row is a code line of a
+    working submission of the same child."""
     s = s or db.session
     problems: list[Difference] = []
     expected = expected_totals(s)
@@ -672,36 +697,40 @@ def verify(s: Session | None = None, *, trace: bool = True) -> list[Difference]:
         if days_stored.get(key, 0) != days_expected.get(key, 0):
             problems.append(Difference(f"{key[0]} {key[1]} day {key[2].isoformat()}",
                                        days_stored.get(key), days_expected.get(key, 0)))
-    if trace:
-        problems.extend(_untraceable(s))
+    if programs is not None:
+        problems.extend(_untraceable(s, programs))
     return problems
 
 
-def _project_gone_with_child(sub: Submission, target: str) -> bool:
+def _project_gone_with_child(program: Program, target: str) -> bool:
     """A deleted child's projects are deleted with them, which empties their (anonymous)
     submissions' project_id; the ledger row keeps the project's target."""
-    return (sub.kind == PLAYGROUND and sub.child_id is None and sub.project_id is None
-            and target.startswith("pj:"))
+    return (program.child_id is None and program.target == project_target(None)
+            and target.startswith(PROJECT))
 
 
-def _untraceable(s: Session) -> list[Difference]:
+def _untraceable(s: Session, programs: Iterable[Program]) -> list[Difference]:
     problems = []
     rows = s.execute(
         select(CountedLine.id, CountedLine.child_id, CountedLine.target, CountedLine.line_hash,
                CountedLine.submission_id)
         .order_by(CountedLine.submission_id, CountedLine.id)
     ).yield_per(5000)
+    # Both in order of submission id: walk them side by side.
+    ahead = iter(programs)
+    program = next(ahead, None)
     current_id, hashes, sub = None, set(), None
     for row_id, child_id, target, h, submission_id in rows:
         if submission_id != current_id:
             current_id = submission_id
-            sub = s.get(Submission, submission_id)
+            while program is not None and program.submission_id < submission_id:
+                program = next(ahead, None)
+            found = program is not None and program.submission_id == submission_id
+            sub = program if found else None
             hashes = {line_hash(x) for x in countable_lines(sub.source)} if sub else set()
-            if sub is not None:
-                s.expunge(sub)  # keeps the identity map small on a big ledger
         ok = (
-            sub is not None and works(sub) and h in hashes
-            and (target_of(sub) == target or _project_gone_with_child(sub, target))
+            sub is not None and sub.works and h in hashes
+            and (sub.target == target or _project_gone_with_child(sub, target))
             and (child_id is None or sub.child_id in (None, child_id))
         )
         if not ok:

@@ -32,6 +32,9 @@ from codekids import db
 from codekids.bank import explanations, grade
 from codekids.bank.models import Bank, Exercise, ExerciseSet
 from codekids.bank.texts import localized
+from codekids.clubs.models import Club
+from codekids.counter import service as counter
+from codekids.counter.models import CountedLine
 from codekids.db import utcnow
 from codekids.learning.models import (
     PLAYGROUND,
@@ -264,22 +267,57 @@ def run_playground(child, source: str, stdin: str, locale: str, *, project_id: i
     return answer
 
 
-# ---- the counter (codekids.counter, written beside this) ---------------------------------
+# ---- the counter (codekids.counter, the room below: it takes plain values) ---------------
+
+
+def works(submission: Submission) -> bool:
+    """A passing graded submission, or a playground run that finished without error
+    (DESIGN.md §4: only a program that works earns lines)."""
+    if submission.kind == SUBMIT:
+        return bool(submission.solved) and bool(submission.exercise_id)
+    if submission.kind == PLAYGROUND:
+        return submission.status == "ok"
+    return False
+
+
+def counter_target(submission: Submission) -> str:
+    """What the submission's lines are distinct within on the counter."""
+    if submission.kind == SUBMIT:
+        return counter.exercise_target(submission.exercise_id)
+    return counter.project_target(submission.project_id)
 
 
 def count_lines(submission: Submission, *, starter: str, cap: int | None) -> int:
     """Hand a working program to the national counter, inside the caller's transaction
     (the counter flushes, never commits: our single commit saves both or neither)."""
-    from codekids.counter.service import count_submission
+    if submission.child_id is None or not works(submission):
+        return 0
+    db.session.flush()  # the submission's id, for the ledger
+    club = db.session.get(Club, submission.club_id)
+    return counter.count_submission(
+        child_id=submission.child_id, club_id=club.id, county_id=club.county_id,
+        target=counter_target(submission), source=submission.source, starter=starter,
+        cap=cap, submission_id=submission.id)
 
-    return _as_int(count_submission(submission, starter=starter, cap=cap))
+
+def counted_programs() -> Iterator[counter.Program]:
+    """Every submission the counter's ledger names, in order of id, as the counter's
+    plain values: what `codekids counter verify` traces each counted line to."""
+    named = select(CountedLine.submission_id).distinct()
+    # Plain rows, not Submission objects (a big ledger names millions): a row has the
+    # columns works() and counter_target() read.
+    rows = db.session.execute(
+        select(Submission.id, Submission.child_id, Submission.kind, Submission.exercise_id,
+               Submission.project_id, Submission.source, Submission.solved, Submission.status)
+        .where(Submission.id.in_(named)).order_by(Submission.id)
+    ).yield_per(1000)
+    for sub in rows:
+        yield counter.Program(sub.id, sub.child_id, counter_target(sub), sub.source, works(sub))
 
 
 def child_total_lines(child) -> int:
     """The child's own figure on the national counter."""
-    from codekids.counter.service import child_total
-
-    return _as_int(child_total(child))
+    return _as_int(counter.child_total(child))
 
 
 def _as_int(value) -> int:

@@ -21,6 +21,7 @@ from codekids.counter.models import (
     CounterTotal,
 )
 from codekids.learning.models import PLAYGROUND, RUN, Project, Submission
+from codekids.learning.service import counted_programs
 
 
 def lines_in_ledger(**where) -> int:
@@ -119,6 +120,33 @@ def test_playground_caps_per_project_per_day(world, submit, session, monkeypatch
     assert total("child", child) == 9
 
 
+def test_the_counter_takes_plain_values_and_the_target_says_which_cap(world):
+    """No Submission object: ids and strings, as a club laptop's synced batch will give."""
+    child = db.session.get(User, world.children[0])
+    project = Project(child_id=child.id, name="joc", source="")
+    db.session.add(project)
+    db.session.flush()
+    sub = Submission(child_id=child.id, club_id=child.club_id, kind=PLAYGROUND,
+                     project_id=project.id, source="a = 1\nb = 2\nc = 3\n", status="ok")
+    db.session.add(sub)
+    db.session.flush()
+    plain = {"child_id": child.id, "club_id": child.club_id,
+             "county_id": county_of(child.club_id), "source": sub.source,
+             "submission_id": sub.id}
+    in_project = service.project_target(project.id)
+    assert service.count_submission(target=in_project, cap=2, **plain) == 2
+    assert service.count_submission(target=in_project, cap=2, **plain) == 0  # today's cap
+    assert service.count_submission(target=service.exercise_target("ex9"), cap=5, **plain) == 3
+    db.session.commit()
+    ledger = {(r.target, r.exercise_id, r.project_id)
+              for r in db.session.scalars(select(CountedLine))}
+    assert ledger == {(f"pj:{project.id}", None, project.id), ("ex:ex9", "ex9", None)}
+    assert total(COUNTY, county_of(child.club_id)) == total(NATION, NATION_KEY) == 5
+    assert service.project_target(None) == "pj:-"
+    with pytest.raises(ValueError):
+        service.count_submission(target="ex9", cap=5, **plain)
+
+
 def test_rollups_child_club_county_nation_and_day_buckets(world, submit):
     a, b = world.children[0], world.other_children[0]  # club A and club B, both in Cluj
     submit(a, "x = 1\ny = 2\n")
@@ -148,7 +176,7 @@ def test_every_counted_line_is_traceable_and_the_ledger_sums_to_the_totals(world
     assert lines_in_ledger() == total(NATION, NATION_KEY) == 5
     for club in (world.club, world.other_club):
         assert lines_in_ledger(club_id=club) == total(CLUB, club)
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
 
 
 def test_child_figures(world, submit):
@@ -164,11 +192,11 @@ def test_child_figures(world, submit):
 
 def test_verify_lists_a_tampered_total(world, submit):
     submit(world.children[0], "x = 1\n")
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
     db.session.execute(update(CounterTotal).where(CounterTotal.scope == NATION)
                        .values(lines=CounterTotal.lines + 1))
     db.session.commit()
-    problems = service.verify()
+    problems = service.verify(programs=counted_programs())
     assert [str(p) for p in problems] == ["nation 0 lines: stored 2, expected 1"]
 
 
@@ -176,8 +204,26 @@ def test_verify_finds_a_ledger_row_that_is_not_in_its_submission(world, submit):
     submit(world.children[0], "x = 1\n")
     db.session.execute(update(CountedLine).values(line_hash=service.line_hash("y = 2")))
     db.session.commit()
-    problems = service.verify()
+    problems = service.verify(programs=counted_programs())
     assert len(problems) == 1 and "not a code line" in problems[0].what
+
+
+def test_verify_traces_only_given_the_programs_and_walks_them_by_id(world, submit):
+    submit(world.children[0], "x = 1\n")
+    row = db.session.scalar(select(CountedLine))
+    sub = db.session.get(Submission, row.submission_id)
+
+    def program(works=True, submission_id=sub.id):
+        return service.Program(submission_id, sub.child_id, row.target, sub.source, works)
+
+    assert service.verify() == []  # the totals only
+    assert service.verify(programs=[program(submission_id=sub.id - 1), program(),
+                                    program(submission_id=sub.id + 1)]) == []
+    for programs in ([], [program(works=False)], [program(submission_id=sub.id + 1)]):
+        problems = service.verify(programs=programs)
+        assert [p.what for p in problems] == [
+            f"ledger row {row.id} (submission {sub.id}) is not a code line of a working "
+            "submission"]
 
 
 def test_verify_command_exit_codes(app, world, submit, runner):
@@ -214,7 +260,7 @@ def test_historical_lines_are_kept_apart_and_audited(world, submit):
     entry = db.session.scalar(select(AuditEntry))
     assert entry.actor_id == nat.id and entry.adjustment_id == adj.id
     assert entry.details["amount"] == 3_000_000 and entry.at is not None
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
 
 
 def test_a_club_adjustment_rolls_up_to_county_and_nation(world):
@@ -226,7 +272,7 @@ def test_a_club_adjustment_rolls_up_to_county_and_nation(world):
     assert service.summary(COUNTY, cj).historical == 500
     assert service.summary(NATION, NATION_KEY).historical == 500
     assert service.summary(CLUB, world.club).counted == 0
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
 
 
 def test_a_county_coordinator_adjusts_only_inside_their_county(world):
@@ -246,7 +292,7 @@ def test_a_county_coordinator_adjusts_only_inside_their_county(world):
                                       **kwargs)
         db.session.rollback()
     assert service.national_summary().historical == 15
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
 
 
 def test_an_adjustment_needs_a_reason_and_a_non_zero_amount(world):
@@ -283,7 +329,7 @@ def test_a_counted_submission_can_come_from_the_compiled_cache(world, submit):
     finally:
         event.remove(engine, "after_cursor_execute", _check)
     assert no_key == []
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []
 
 
 def test_a_counted_submission_is_a_few_round_trips_and_keeps_every_total(world, submit):
@@ -297,6 +343,8 @@ def test_a_counted_submission_is_a_few_round_trips_and_keeps_every_total(world, 
     sub = Submission(child_id=a, club_id=child.club_id, kind="submit", exercise_id="ex1",
                      source="x = 1\ny = 2\nz = 3\n", status="passed", solved=True)
     db.session.add(sub)
+    db.session.flush()
+    county_id = county_of(child.club_id)
     statements = []
 
     def _count(conn, cursor, statement, parameters, context, executemany):
@@ -305,18 +353,21 @@ def test_a_counted_submission_is_a_few_round_trips_and_keeps_every_total(world, 
     engine = db.get_engine()
     event.listen(engine, "before_cursor_execute", _count)
     try:
-        counted = service.count_submission(sub, cap=10)
+        counted = service.count_submission(
+            child_id=a, club_id=child.club_id, county_id=county_id,
+            target=service.exercise_target("ex1"), source=sub.source, cap=10,
+            submission_id=sub.id)
     finally:
         event.remove(engine, "before_cursor_execute", _count)
     db.session.commit()
     assert counted == 2
-    # submission INSERT, county, child lock, ledger read, ledger INSERT, child day,
-    # totals, day buckets (the COMMIT is the caller's).
-    assert len(statements) <= 8, statements
+    # child lock, ledger read, ledger INSERT, child day, totals, day buckets (the
+    # submission's INSERT and the COMMIT are the caller's).
+    assert len(statements) <= 6, statements
     today = service.counter_day()
     assert total("child", a) == 3 and total(CLUB, world.club) == 3
     assert total(COUNTY, county_of(world.club)) == 3 and total(NATION, NATION_KEY) == 3
     assert db.session.get(CounterDay, (NATION, NATION_KEY, today)).lines == 3
     child_day = db.session.get(ChildDay, (a, today))
     assert (child_day.programs, child_day.lines) == (2, 3)
-    assert service.verify() == []
+    assert service.verify(programs=counted_programs()) == []

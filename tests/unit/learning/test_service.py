@@ -6,8 +6,17 @@ import pytest
 from sqlalchemy import func, select
 
 from codekids import db
+from codekids.counter import service as counter
 from codekids.learning import service
-from codekids.learning.models import SUBMIT, Draft, HintUse, Progress, Project, Submission
+from codekids.learning.models import (
+    PLAYGROUND,
+    SUBMIT,
+    Draft,
+    HintUse,
+    Progress,
+    Project,
+    Submission,
+)
 from codekids.learning.service import LearningError
 from tests.unit.learning.conftest import HELLO, HELLO_RIGHT, HELLO_WRONG, TURTLE_SQUARE, bank, child
 
@@ -213,6 +222,28 @@ def test_a_counter_failure_rolls_back_the_whole_submission(world, ctx, monkeypat
         service.record_submission(kid, _hello(ctx), HELLO_RIGHT, "rollback-key1", "en")
     db.session.rollback()
     assert _count(Submission) == 0 and _count(Progress) == 0
+
+
+def test_the_counter_gets_plain_values_and_verify_gets_the_counted_programs(world, ctx):
+    kid = child(world.children[0])
+    project = Project(child_id=kid.id, name="joc", source="")
+    db.session.add(project)
+    db.session.flush()
+    solved = Submission(child_id=kid.id, club_id=kid.club_id, kind=SUBMIT, exercise_id=HELLO,
+                        source="x = 1\n", status="passed", solved=True)
+    failed = Submission(child_id=kid.id, club_id=kid.club_id, kind=SUBMIT, exercise_id=HELLO,
+                        source="y = 2\n", status="failed", solved=False)
+    run = Submission(child_id=kid.id, club_id=kid.club_id, kind=PLAYGROUND,
+                     project_id=project.id, source="z = 3\n", status="ok")
+    db.session.add_all([solved, failed, run])
+    assert [service.count_lines(s, starter="", cap=5) for s in (solved, failed, run)] == [1, 0, 1]
+    db.session.commit()
+    # Only the submissions the ledger names, in order of id, as the counter's plain values.
+    assert list(service.counted_programs()) == [
+        counter.Program(solved.id, kid.id, f"ex:{HELLO}", "x = 1\n", True),
+        counter.Program(run.id, kid.id, f"pj:{project.id}", "z = 3\n", True),
+    ]
+    assert counter.verify(programs=service.counted_programs()) == []
 
 
 # ---- runs ---------------------------------------------------------------------------------
