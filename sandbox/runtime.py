@@ -638,8 +638,4 @@ def refusal_verdict(state: RunState, refusal: Refusal) -> dict:
     return verdict(state, "refused", None)
 
 
-def describe_reasons() -> dict[str, str]:
-    return dict(REASONS)
-
-
 __all__ = ["RunState", "run_code", "make_globals", "module_names", "Turtle"]

@@ -97,7 +97,7 @@ class Retrying:
     BUSY, CRASH) are sent once more, only those (each test runs in a fresh namespace,
     so a test's verdict does not depend on the tests sent with it), after
     ``BUSY_PAUSE`` when the queue was full. A second loss raises ``SandboxUnavailable``;
-    a second crash is the program's own verdict. ``run`` and ``call`` are grades.
+    a second crash is the program's own verdict. ``run`` is a grade of one stdin test.
     """
 
     def __init__(self, sandbox=None, *, busy_pause: float = BUSY_PAUSE):
@@ -151,7 +151,3 @@ class Retrying:
 
     def run(self, source: str, stdin: str = "", limits=None) -> RunResult:
         return self.grade(source, [{"stdin": stdin}], limits)[0]
-
-    def call(self, source: str, function_name: str, args, limits=None, stdin: str = ""):
-        test = {"call": [function_name, list(args)], "stdin": stdin}
-        return self.grade(source, [test], limits)[0]

@@ -77,10 +77,6 @@ class Exercise:
     def compare_for(self, test: TestCase) -> str:
         return test.compare or self.compare
 
-    @property
-    def visible_tests(self) -> list[TestCase]:
-        return [t for t in self.tests if not t.hidden]
-
 
 @dataclass
 class ExerciseSet:

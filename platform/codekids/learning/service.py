@@ -317,18 +317,7 @@ def counted_programs() -> Iterator[counter.Program]:
 
 def child_total_lines(child) -> int:
     """The child's own figure on the national counter."""
-    return _as_int(counter.child_total(child))
-
-
-def _as_int(value) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    for name in ("lines", "counted", "total"):
-        if hasattr(value, name):
-            return int(getattr(value, name))
-    return int(value)
+    return counter.child_total(child)
 
 
 # ---- graded submissions ------------------------------------------------------------------
