@@ -28,6 +28,11 @@ LANGUAGES = {"ro": "Română", "en": "English", "hu": "Magyar"}
 babel = Babel()
 
 
+def current_locale() -> str:
+    """The code of the language this request is read in ("ro", "en" or "hu")."""
+    return str(get_locale())
+
+
 def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
@@ -150,4 +155,4 @@ def init_app(app: Flask) -> None:
 
 def languages() -> dict:
     """Context processor: the language switch's choices and the page's language."""
-    return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale())}
+    return {"LANGUAGES": LANGUAGES, "current_locale": current_locale()}

@@ -13,26 +13,19 @@ project is "not found", never "forbidden".
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, url_for
-from flask_babel import get_locale
+from flask import Blueprint, jsonify, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from codekids.bad_input import json_body, parse_id, quiet_database, takes_json
+from codekids.bank import current_bank
 from codekids.bank.grading import render_report
+from codekids.i18n import current_locale
 from codekids.learning import service
 from codekids.learning.service import LearningError
 
 bp = takes_json(Blueprint("api", __name__, url_prefix="/api/v1"))
-
-
-def _bank():
-    return current_app.extensions["codekids_bank"]
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 def _body() -> dict:
@@ -85,7 +78,7 @@ def next_exercise_dict(exercise) -> dict | None:
     from codekids.bank.texts import localized
 
     return {"id": exercise.id, "url": url_for("learning.exercise", exercise_id=exercise.id),
-            "title": localized(exercise.title, _locale())}
+            "title": localized(exercise.title, current_locale())}
 
 
 def submit_payload(outcome: service.SubmitOutcome) -> dict:
@@ -93,7 +86,7 @@ def submit_payload(outcome: service.SubmitOutcome) -> dict:
     exercise page renders the same dict."""
     total = (service.child_total_lines(outcome.submission.child_id)
              if outcome.lines_counted else None)
-    return {**render_report(outcome.report, _locale()), "stars": outcome.stars, "submission_id": outcome.submission.id,
+    return {**render_report(outcome.report, current_locale()), "stars": outcome.stars, "submission_id": outcome.submission.id,
             "duplicate": outcome.duplicate, "next_exercise": next_exercise_dict(outcome.next_exercise),
             "lines_counted": outcome.lines_counted, "total_lines": total,
             "stars_reason": outcome.stars_reason, "set_finished": outcome.set_finished}
@@ -101,39 +94,39 @@ def submit_payload(outcome: service.SubmitOutcome) -> dict:
 
 @bp.post("/exercises/<exercise_id>/run")
 def exercise_run(exercise_id: str):
-    exercise = service.get_exercise(_bank(), exercise_id)
+    exercise = service.get_exercise(current_bank(), exercise_id)
     data = _body()
     answer = service.run_exercise(current_user, exercise, data.get("source"), data.get("stdin"),
-                                  _locale())
+                                  current_locale())
     return jsonify(answer)
 
 
 @bp.post("/exercises/<exercise_id>/submit")
 def exercise_submit(exercise_id: str):
-    bank = _bank()
+    bank = current_bank()
     exercise = service.get_exercise(bank, exercise_id)
     data = _body()
     outcome = service.record_submission(current_user, exercise, data.get("source"),
-                                        data.get("client_key"), _locale(), bank=bank)
+                                        data.get("client_key"), current_locale(), bank=bank)
     return jsonify(submit_payload(outcome))
 
 
 @bp.post("/exercises/<exercise_id>/draft")
 def exercise_draft(exercise_id: str):
-    exercise = service.get_exercise(_bank(), exercise_id)
+    exercise = service.get_exercise(current_bank(), exercise_id)
     draft = service.save_draft(current_user, exercise, _body().get("source"))
     return jsonify({"saved_at": draft.updated_at.isoformat() + "Z"})
 
 
 @bp.post("/exercises/<exercise_id>/hints")
 def exercise_hint(exercise_id: str):
-    exercise = service.get_exercise(_bank(), exercise_id)
+    exercise = service.get_exercise(current_bank(), exercise_id)
     try:
-        hint = service.reveal_hint(current_user, exercise, _locale())
+        hint = service.reveal_hint(current_user, exercise, current_locale())
     except LearningError as err:
         if err.code != "no_more_hints":
             raise
-        shown = service.revealed_hints(current_user, exercise, _locale())
+        shown = service.revealed_hints(current_user, exercise, current_locale())
         body = {"error": {"code": err.code, "message": err.message}, "remaining": 0,
                 "level": shown[-1].level if shown else 0,
                 "text": shown[-1].text if shown else ""}
@@ -155,7 +148,7 @@ def _project_id(raw) -> int | None:
 def playground_run():
     data = _body()
     answer = service.run_playground(current_user, data.get("source"), data.get("stdin"),
-                                    _locale(), project_id=_project_id(data.get("project_id")))
+                                    current_locale(), project_id=_project_id(data.get("project_id")))
     return jsonify(answer)
 
 

@@ -12,27 +12,21 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_translations
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from codekids.bank import current_bank
 from codekids.bank.texts import localized
+from codekids.i18n import current_locale
 from codekids.learning import drawing, service
 from codekids.learning.api import next_exercise_dict, submit_payload
 from codekids.learning.markdown import render_markdown
 from codekids.learning.service import LearningError
 
 bp = Blueprint("learning", __name__)
-
-
-def _bank():
-    return current_app.extensions["codekids_bank"]
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 def markdown_filter(text: str) -> Markup:
@@ -101,7 +95,7 @@ def _render(page: str, fragment: str, status: int, **context):
 
 @bp.get("/acasa")
 def home():
-    assigned, all_sets = service.home(current_user, _bank(), _locale())
+    assigned, all_sets = service.home(current_user, current_bank(), current_locale())
     return render_template("child/home.html", child=current_user, assigned=assigned,
                            all_sets=all_sets, total_lines=service.child_total_lines(current_user),
                            next_step=service.next_from_views(assigned, all_sets))
@@ -110,17 +104,17 @@ def home():
 @bp.get("/seturi/<set_id>")
 def exercise_set(set_id: str):
     try:
-        found = service.get_set(_bank(), set_id)
+        found = service.get_set(current_bank(), set_id)
     except LearningError:
         abort(404)
-    view = service.set_view(found, service.progress_by_exercise(current_user), _locale())
+    view = service.set_view(found, service.progress_by_exercise(current_user), current_locale())
     return render_template("child/set.html", view=view, next_item=service.next_in_set(view))
 
 
 def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=None,
                    error: LearningError | None = None, stdin: str = "", new_hint=None):
-    locale = _locale()
-    bank = _bank()
+    locale = current_locale()
+    bank = current_bank()
     progress = service.get_progress(current_user.id, exercise.id)
     hints = service.revealed_hints(current_user, exercise, locale)
     exercise_set = bank.get_set(exercise.set_id)
@@ -157,7 +151,7 @@ def _exercise_page(exercise, *, code: str, status: int = 200, results=None, run=
 @bp.route("/exercitii/<exercise_id>", methods=["GET", "POST"])
 def exercise(exercise_id: str):
     try:
-        ex = service.get_exercise(_bank(), exercise_id)
+        ex = service.get_exercise(current_bank(), exercise_id)
     except LearningError:
         abort(404)
     if request.method == "GET":
@@ -185,15 +179,15 @@ def exercise(exercise_id: str):
         # No JavaScript: every post keeps the child's code as their draft.
         service.save_draft(current_user, ex, raw)
         if action == "run":
-            run = service.run_exercise(current_user, ex, raw, stdin, _locale())
+            run = service.run_exercise(current_user, ex, raw, stdin, current_locale())
             return _exercise_page(ex, code=code, run=run, stdin=stdin)
         if action == "submit":
             outcome = service.record_submission(current_user, ex, raw,
-                                                request.form.get("client_key"), _locale(),
-                                                bank=_bank())
+                                                request.form.get("client_key"), current_locale(),
+                                                bank=current_bank())
             results = submit_payload(outcome)
             return _exercise_page(ex, code=code, results=results, stdin=stdin)
-        hint = service.reveal_hint(current_user, ex, _locale())
+        hint = service.reveal_hint(current_user, ex, current_locale())
         return _exercise_page(ex, code=code, stdin=stdin, new_hint=hint)
     except LearningError as err:
         if len(stdin) > service.MAX_STDIN_BYTES:
@@ -221,7 +215,7 @@ def playground():
                 return redirect(url_for("learning.project", project_id=project.id), code=303)
             if action != "run":
                 raise LearningError("bad_request")
-            run = service.run_playground(current_user, raw, stdin, _locale())
+            run = service.run_playground(current_user, raw, stdin, current_locale())
         except LearningError as err:
             error = err
             if err.code in ("too_large", "bad_source", "bad_request"):
@@ -272,7 +266,7 @@ def project(project_id: int):
             return _project_page(proj, code=code, stdin=stdin, saved=True)
         # Running keeps the code too, as a draft keeps an exercise's.
         service.update_project(current_user, proj.id, source=raw)
-        run = service.run_playground(current_user, raw, stdin, _locale(), project_id=proj.id)
+        run = service.run_playground(current_user, raw, stdin, current_locale(), project_id=proj.id)
         return _project_page(proj, code=code, stdin=stdin, run=run)
     except LearningError as err:
         if len(stdin) > service.MAX_STDIN_BYTES:
