@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 
 from babel.dates import format_skeleton
@@ -45,7 +45,7 @@ from codekids.counter.forms import AdjustmentForm
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY
 from codekids.csv_export import csv_response
 from codekids.form_choices import option
-from codekids.i18n import LANGUAGES, format_number, site_zone
+from codekids.i18n import LANGUAGES, format_number, iso_local
 
 bp = Blueprint("counter", __name__)
 
@@ -253,13 +253,6 @@ SCOPES = {NATION: lazy_gettext("The whole country"), COUNTY: lazy_gettext("Count
           CLUB: lazy_gettext("Club")}
 
 
-def local_iso(at) -> str:
-    """A stored time as ISO 8601 with the site's offset: 2026-12-04T14:13:00+02:00."""
-    if at is None:
-        return ""
-    return at.replace(tzinfo=UTC).astimezone(site_zone()).isoformat(timespec="seconds")
-
-
 def _csv(filename: str, columns, rows) -> Response:
     return csv_response(filename, [str(c) for c in columns], rows)
 
@@ -278,7 +271,7 @@ def clubs_csv():
     rows = service.club_rows(_scope_county(), request.args.get("sort", "lines"))
     return _csv("counter-clubs.csv", CLUB_COLUMNS,
                 ([r.id, r.name, r.town, r.county, r.counted, r.historical, r.children,
-                  r.active_week, local_iso(r.last_activity)] for r in rows))
+                  r.active_week, iso_local(r.last_activity)] for r in rows))
 
 
 @bp.get("/coordonare/contor/evolutie.csv")
@@ -300,7 +293,7 @@ def adjustments_csv():
                 ([a.id, str(SCOPES.get(a.scope, a.scope)), a.club.name if a.club else "",
                   a.county.name if a.county else "", a.amount, a.day.isoformat(), a.reason,
                   a.created_by.label if a.created_by else "",
-                  local_iso(a.created_at)] for a in rows))
+                  iso_local(a.created_at)] for a in rows))
 
 
 ADJUSTMENT_PROBLEMS = {
