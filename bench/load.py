@@ -142,6 +142,7 @@ def build_world(database_url: str, n_children: int) -> World:
     """A migrated database with the clubs, children and librarians of one run."""
     from codekids import create_app, db, migrate
     from codekids.accounts import passwords
+    from codekids.accounts import service as accounts
     from codekids.accounts.models import LIBRARIAN
     from codekids.clubs import service as clubs
     from codekids.clubs.models import County
@@ -170,11 +171,11 @@ def build_world(database_url: str, n_children: int) -> World:
                 world.children.append(Child(child.id, club.join_code, tuple(secret.value)))
             made += size
             username = f"bibliotecar{i + 1}"
-            librarian = clubs.create_staff(role=LIBRARIAN, username=username,
+            librarian = accounts.create_staff(role=LIBRARIAN, username=username,
                                            display_name=f"Bibliotecar {i + 1}", county=county,
                                            password_hash=password_hash,
                                            must_change_password=False)
-            clubs.set_librarian_clubs(librarian, [club])
+            accounts.set_librarian_clubs(librarian, [club])
             world.librarians.append(Librarian(username, club.id))
         bank = app.extensions["codekids_bank"]
         for exercise in bank.exercises.values():

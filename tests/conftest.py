@@ -136,6 +136,7 @@ def build_world(app) -> World:
     from sqlalchemy import select
 
     from codekids.accounts import passwords
+    from codekids.accounts import service as accounts
     from codekids.accounts.models import COORDINATOR, LIBRARIAN
     from codekids.clubs import service as clubs
     from codekids.clubs.models import County
@@ -154,15 +155,16 @@ def build_world(app) -> World:
         pw = passwords.hash_password(STAFF_PASSWORD)
 
         def staff(role, username, county):
-            u = clubs.create_staff(role=role, username=username, display_name=username,
-                                   county=county, password_hash=pw, must_change_password=False)
+            u = accounts.create_staff(role=role, username=username, display_name=username,
+                                      county=county, password_hash=pw,
+                                      must_change_password=False)
             w.usernames[u.id] = username
             return u
 
         lib = staff(LIBRARIAN, "ana.bibliotecara", cj)
         other = staff(LIBRARIAN, "ion.bibliotecar", cj)
-        clubs.set_librarian_clubs(lib, [a])
-        clubs.set_librarian_clubs(other, [b])
+        accounts.set_librarian_clubs(lib, [a])
+        accounts.set_librarian_clubs(other, [b])
         w.county_coordinator = staff(COORDINATOR, "coord.cluj", cj).id
         w.other_county_coordinator = staff(COORDINATOR, "coord.alba", ab).id
         w.national_coordinator = staff(COORDINATOR, "coord.national", None).id

@@ -57,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     plumbing.init_app(app)  # every hook, template global and filter, in the order they run
 
     from codekids.accounts.views import bp as auth_bp
+    from codekids.clubs.child_login import bp as child_login_bp
     from codekids.clubs.views import bp as clubs_bp
     from codekids.coordination.views import bp as coordination_bp
     from codekids.health import bp as health_bp
@@ -64,7 +65,8 @@ def create_app(config: dict | None = None) -> Flask:
     from codekids.learning.views import bp as learning_bp
     from codekids.main import bp as main_bp
 
-    for bp in (main_bp, health_bp, auth_bp, learning_bp, api_bp, clubs_bp, coordination_bp):
+    for bp in (main_bp, health_bp, auth_bp, child_login_bp, learning_bp, api_bp, clubs_bp,
+               coordination_bp):
         app.register_blueprint(bp)
 
     from codekids import cli, counter

@@ -82,7 +82,7 @@ def seed_demo() -> DemoLogins:
         username, display_name, password = spec
         user = s.scalar(select(User).where(func.lower(User.username) == username))
         if user is None:
-            user = clubs.create_staff(
+            user = accounts.create_staff(
                 role=role, username=username, display_name=display_name, county=home,
                 password_hash=passwords.hash_password(password), must_change_password=False,
             )
@@ -100,7 +100,7 @@ def seed_demo() -> DemoLogins:
     librarian = staff(LIBRARIAN, DEMO_LIBRARIAN, county)
     staff(COORDINATOR, DEMO_COORDINATOR, None)  # national: sees every county
     if club not in librarian.clubs:
-        clubs.set_librarian_clubs(librarian, [*librarian.clubs, club])
+        accounts.set_librarian_clubs(librarian, [*librarian.clubs, club])
 
     existing = {c.nickname.casefold() for c in accounts.club_children(club)}
     missing = [n for n in DEMO_CHILDREN if n.casefold() not in existing]
@@ -234,7 +234,6 @@ def create_coordinator_command(username: str, county_code: str | None, display_n
     from codekids.accounts import passwords
     from codekids.accounts import service as accounts
     from codekids.accounts.models import COORDINATOR
-    from codekids.clubs import service as clubs
     from codekids.clubs.models import County
 
     _require_current_schema()
@@ -245,7 +244,7 @@ def create_coordinator_command(username: str, county_code: str | None, display_n
         if county is None:
             codes = ", ".join(db.session.scalars(select(County.code).order_by(County.code)))
             raise click.ClickException(f"unknown county code {county_code!r}; use one of: {codes}")
-    problem = clubs.username_problem(username)
+    problem = accounts.username_problem(username)
     if problem == "username_taken":
         raise click.ClickException(f"the username {username!r} is already taken")
     if problem:
@@ -254,7 +253,7 @@ def create_coordinator_command(username: str, county_code: str | None, display_n
             "'.', '_' or '-', starting with a letter or digit"
         )
     password = accounts.temporary_password()
-    user = clubs.create_staff(
+    user = accounts.create_staff(
         role=COORDINATOR,
         username=username,
         display_name=display_name or username,

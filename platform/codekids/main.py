@@ -15,7 +15,7 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.child_start"))
+        return redirect(url_for("child_login.child_start"))
     if current_user.is_child:
         return redirect(url_for("learning.home"))
     if current_user.is_coordinator:

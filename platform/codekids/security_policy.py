@@ -43,9 +43,9 @@ ROUTES: dict[str, Policy] = {
     "main.set_language": ANYONE,
     "auth.staff_login": ANYONE,
     "auth.logout": ANYONE,
-    "auth.child_start": ANYONE,
-    "auth.child_pick": ANYONE,
-    "auth.child_secret": ANYONE,
+    "child_login.child_start": ANYONE,
+    "child_login.child_pick": ANYONE,
+    "child_login.child_secret": ANYONE,
     "auth.accept_invitation": ANYONE,
     "auth.change_password": STAFF,
     "learning.home": CHILDREN,
@@ -130,13 +130,14 @@ def may_access(user, policy: Policy, view_args: dict) -> bool:
     if policy.scope is None:
         return True
     from codekids.clubs import service as clubs
+    from codekids.coordination import service as coordination
 
     if policy.scope == "club":
         return clubs.may_manage_club_id(user, view_args.get("club_id"))
     if policy.scope == "child":
         return clubs.may_manage_child_id(user, view_args.get("child_id"))
     if policy.scope == "librarian":
-        return clubs.may_manage_librarian_id(user, view_args.get("user_id"))
+        return coordination.may_manage_librarian_id(user, view_args.get("user_id"))
     return False
 
 
@@ -158,6 +159,6 @@ def enforce() -> object | None:
         abort(403)
     if not current_user.is_authenticated:
         if policy.roles == CHILDREN.roles:
-            return redirect(url_for("auth.child_start", next=request.full_path))
+            return redirect(url_for("child_login.child_start", next=request.full_path))
         return redirect(url_for("auth.staff_login", next=request.full_path))
     abort(403)

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import bindparam, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db
+from codekids.accounts import service as accounts
 from codekids.accounts.models import User
 from codekids.bad_input import error_page
 from codekids.clubs.models import Club
@@ -98,18 +99,9 @@ def idle_logout():
         except (TypeError, ValueError):
             seen = None
         if seen is not None and now - seen > limit:
-            club = current_user.club if current_user.is_child else None
-            target = (url_for("auth.child_pick", code=club.join_code) if club is not None
-                      else url_for("auth.child_start" if current_user.is_child
-                                   else "auth.staff_login"))
-            locale = session.get("locale")
-            logout_user()
-            session.clear()
-            if locale:
-                session["locale"] = locale
+            target = accounts.page_after_logout(current_user)
+            accounts.end_session()
             flash(_("You were logged out because nobody used the site for a while."), "info")
-            # A child goes back to their club's nickname list: the next child at
-            # this PC only has to find their own name.
             return redirect(target)
         if seen is not None and timedelta(0) <= now - seen < _LAST_SEEN_STEP:
             # Recorded less than a minute ago: leave the session untouched, so the

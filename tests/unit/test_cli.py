@@ -100,10 +100,10 @@ def test_demo_repairs_logins_that_stopped_working(app, runner):
 
 def test_demo_refuses_a_demo_username_held_by_another_role(app, runner):
     with app.app_context():
-        from codekids.clubs import service as clubs
+        from codekids.accounts import service as accounts
 
-        clubs.create_staff(role=COORDINATOR, username="bibliotecara.demo", display_name="x",
-                           county=None, password_hash=None)
+        accounts.create_staff(role=COORDINATOR, username="bibliotecara.demo", display_name="x",
+                              county=None, password_hash=None)
     result = runner.invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 1
     assert "belongs to a coordinator" in result.output

@@ -88,6 +88,14 @@ def issued() -> str:
     return device
 
 
+def current() -> str | None:
+    """What a login page counts a try against: the device id this browser sent (None:
+    anonymous). A browser without one is handed a new cookie with this response."""
+    device = presented()
+    issued()
+    return device
+
+
 def renew() -> None:
     """Send the cookie again with this response (a successful login): one more year."""
     issued()

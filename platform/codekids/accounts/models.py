@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets as _random
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -24,8 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from codekids.clubs.models import Club, County, librarian_clubs
 from codekids.db import Base, utcnow
+
+if TYPE_CHECKING:  # clubs is the room above: its models are named, never imported
+    from codekids.clubs.models import Club, County
 
 CHILD = "child"
 LIBRARIAN = "librarian"
@@ -74,7 +77,7 @@ class User(UserMixin, Base):
     club: Mapped[Club | None] = relationship(foreign_keys=[club_id])
     county: Mapped[County | None] = relationship(foreign_keys=[county_id])
     clubs: Mapped[list[Club]] = relationship(
-        secondary=librarian_clubs, back_populates="librarians", order_by="Club.name"
+        secondary="librarian_clubs", back_populates="librarians", order_by="Club.name"
     )
 
     def get_id(self) -> str:

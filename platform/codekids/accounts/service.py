@@ -1,4 +1,5 @@
-"""Account rules: logging in, lockouts after failed guesses, passwords, invitations.
+"""Account rules: logging in and out, lockouts after failed guesses, staff accounts,
+passwords and invitations.
 
 Lockouts are computed from LoginAttempt rows, never kept in memory, so they hold
 across several web processes and expire by themselves: only failures inside the
@@ -34,12 +35,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets as _random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import current_app, session, url_for
+from flask_login import login_user, logout_user
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from codekids import db
 from codekids.accounts import passwords
@@ -48,14 +53,18 @@ from codekids.accounts.models import (
     CHILD,
     CHILD_LOGIN,
     CLUB_CODE,
+    LIBRARIAN,
     STAFF_LOGIN,
     Invitation,
     LoginAttempt,
     User,
 )
-from codekids.clubs.models import Club
 from codekids.collation import sorted_by
 from codekids.db import utcnow
+from codekids.i18n import LANGUAGES
+
+if TYPE_CHECKING:  # clubs is the room above: its models are only named here
+    from codekids.clubs.models import Club, County
 
 # Why an attempt is refused (Lock.reason).
 CHILD_EVERYWHERE = "child"  # this child, on every browser it never logged in from
@@ -675,6 +684,49 @@ def end_sessions(user: User) -> None:
     db.session.expire(user, ["session_version"])
 
 
+# ---- this browser's session -----------------------------------------------------------
+#
+# Sessions live in signed cookies. Logging in and out both start a brand-new one, so
+# nothing planted in a visitor's cookie before login survives it (session fixation);
+# only the chosen language is carried over, so the next person at a shared library PC
+# reads the page in the language it was left in.
+
+
+def _fresh_session_keeping_locale() -> None:
+    locale = session.get("locale")
+    session.clear()
+    if locale in LANGUAGES:
+        session["locale"] = locale
+
+
+def start_session(user: User) -> None:
+    """Log in on a fresh session: only the chosen language is carried over."""
+    _fresh_session_keeping_locale()
+    login_user(user)
+    session["last_seen"] = utcnow().isoformat()
+
+
+def end_session() -> None:
+    """Log out on this browser: a fresh session that keeps only the chosen language.
+    (Other browsers' sessions end only with end_sessions.)"""
+    logout_user()
+    _fresh_session_keeping_locale()
+
+
+def page_after_logout(user) -> str:
+    """Where someone goes once logged out. A child goes back to their club's nickname
+    list, so the next child at the same PC only has to find their own name; a club
+    that was closed has no list any more, so its children go to the club-code page."""
+    if user is None or not user.is_authenticated:
+        return url_for("child_login.child_start")
+    if user.is_child:
+        club = user.club
+        if club is not None and club.active:
+            return url_for("child_login.child_pick", code=club.join_code)
+        return url_for("child_login.child_start")
+    return url_for("auth.staff_login")
+
+
 def set_password(user: User, new_password: str, *, temporary: bool = False) -> None:
     problem = passwords.password_problem(new_password, user.username)
     if problem:
@@ -751,3 +803,118 @@ def accept_invitation(inv: Invitation, new_password: str) -> User:
     set_password(user, new_password)  # commits the claim together with the password
     db.session.refresh(inv)
     return user
+
+
+# ---- staff accounts: librarians and coordinators ---------------------------------------
+#
+# Who may create or change which librarian (a county coordinator, their county) is the
+# coordinator's rule, in coordination/service.py; the rules here hold for everyone.
+
+_USERNAME_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def username_problem(username: str) -> str | None:
+    if not _USERNAME_OK.match(username):
+        return "username_format"
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        return "username_taken"
+    return None
+
+
+def create_staff(
+    *,
+    role: str,
+    username: str,
+    display_name: str,
+    county: County | None,
+    password_hash: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    user = User(
+        role=role,
+        username=username.strip().lower(),
+        display_name=display_name.strip() or None,
+        county_id=county.id if county else None,
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_librarian_clubs(librarian: User, clubs: list[Club]) -> None:
+    librarian.clubs = clubs
+    db.session.commit()
+
+
+@dataclass
+class NewAccess:
+    """What to show the coordinator once: a temporary password or an invitation token."""
+
+    librarian: User
+    temporary_password: str | None = None
+    invitation_token: str | None = None
+
+
+def create_librarian(
+    *, username: str, display_name: str, county: County | None, clubs: list[Club]
+) -> User:
+    """A new librarian who has no password yet (give_temporary_password or
+    give_invitation). ValueError("username_format" or "username_taken")."""
+    problem = username_problem(username.strip().lower())
+    if problem:
+        raise ValueError(problem)
+    try:
+        librarian = create_staff(role=LIBRARIAN, username=username, display_name=display_name,
+                                 county=county, must_change_password=True)
+    except IntegrityError:  # the same username taken a moment ago by someone else
+        db.session.rollback()
+        raise ValueError("username_taken") from None
+    set_librarian_clubs(librarian, clubs)
+    return librarian
+
+
+def _fresh_temporary_password(user: User) -> str:
+    while True:
+        candidate = temporary_password()
+        if passwords.password_problem(candidate, user.username) is None:
+            return candidate
+
+
+def give_temporary_password(user: User) -> NewAccess:
+    """A temporary password, good only for choosing a new one; older sessions end."""
+    temp = _fresh_temporary_password(user)
+    set_password(user, temp, temporary=True)
+    return NewAccess(user, temporary_password=temp)
+
+
+def give_invitation(user: User, created_by: User | None) -> NewAccess:
+    return NewAccess(user, invitation_token=create_invitation(user, created_by))
+
+
+def _revoke_invitations(user: User) -> None:
+    for inv in db.session.scalars(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    ):
+        inv.used_at = utcnow()  # an older link stops working once a new one exists
+
+
+def reset_access(user: User, mode: str, created_by: User | None) -> NewAccess:
+    """A new temporary password (old sessions end) or a new invitation (older links die)."""
+    _revoke_invitations(user)
+    if mode == "password":
+        return give_temporary_password(user)
+    if mode == "invitation":
+        return give_invitation(user, created_by)
+    raise ValueError(mode)
+
+
+def update_librarian(
+    librarian: User, *, display_name: str, active: bool, clubs: list[Club]
+) -> None:
+    librarian.display_name = display_name.strip() or None
+    if librarian.active and not active:
+        librarian.session_version += 1  # a deactivated account is logged out everywhere
+    librarian.active = active
+    set_librarian_clubs(librarian, clubs)

@@ -1,45 +1,32 @@
-"""Logging in and out: children (club code → nickname → secret) and staff (password).
+"""Logging in and out: staff (password, invitation) and everyone's logout.
 
-Views stay thin: the rules (lockouts, password strength, invitations) live in
-accounts.service. Every login starts a brand-new session, so nothing planted in
-a visitor's cookie before login survives it (session fixation).
+A child's login (club code → nickname → secret) needs the club at every step, so
+its views live in the room above, clubs/child_login.py. Views stay thin: the rules
+(lockouts, password strength, invitations, fresh sessions) live in accounts.service.
+Every login starts a brand-new session, so nothing planted in a visitor's cookie
+before login survives it (session fixation).
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user
 
-from codekids import db
 from codekids.accounts import devices, service
 from codekids.accounts import secrets as child_secrets
-from codekids.accounts.forms import (
-    AcceptInvitationForm,
-    ChangePasswordForm,
-    ClubCodeForm,
-    PictureSecretForm,
-    StaffLoginForm,
-    WordSecretForm,
-)
-from codekids.accounts.models import CHILD, User
-from codekids.clubs import service as clubs
-from codekids.clubs.models import Club
+from codekids.accounts.forms import AcceptInvitationForm, ChangePasswordForm, StaffLoginForm
+from codekids.accounts.models import CHILD
 from codekids.db import utcnow
-from codekids.i18n import LANGUAGES
 from codekids.redirects import local_path
 
 bp = Blueprint("auth", __name__)
@@ -75,225 +62,10 @@ def force_password_change():
     return None
 
 
-def _start_session(user: User) -> None:
-    """Log in on a fresh session: only the chosen language is carried over."""
-    locale = session.get("locale")
-    session.clear()
-    if locale in LANGUAGES:
-        session["locale"] = locale
-    login_user(user)
-    session["last_seen"] = utcnow().isoformat()
-
-
 @bp.after_request
 def _device_cookie(response):
     """Every login page hands the browser its device cookie (accounts/devices.py)."""
     return devices.save_cookie(response)
-
-
-def _device() -> str | None:
-    """The device id this browser sent (None: anonymous); a new cookie goes out if so."""
-    device = devices.presented()
-    devices.issued()
-    return device
-
-
-def _lock_message(lock: service.Lock) -> str:
-    if lock.reason == service.WAIT:
-        return ngettext(
-            "Slow down a little: wait %(num)d second, then try again.",
-            "Slow down a little: wait %(num)d seconds, then try again.",
-            lock.seconds_left(utcnow()),
-        )
-    n = lock.minutes_left(utcnow())
-    if lock.reason == service.CHILD_ON_DEVICE:
-        return ngettext(
-            "Too many wrong tries for this name on this computer. Don't worry: it opens "
-            "by itself in %(num)d minute, or your librarian can open it now.",
-            "Too many wrong tries for this name on this computer. Don't worry: it opens "
-            "by itself in %(num)d minutes, or your librarian can open it now.",
-            n,
-        )
-    if lock.reason in (service.DEVICE, service.ANONYMOUS):
-        return ngettext(
-            "Too many wrong tries from this computer. Take a break: it opens by itself "
-            "in %(num)d minute, or your librarian can open it now.",
-            "Too many wrong tries from this computer. Take a break: it opens by itself "
-            "in %(num)d minutes, or your librarian can open it now.",
-            n,
-        )
-    return ngettext(
-        "Too many wrong tries for this name. Don't worry: it opens by itself in "
-        "%(num)d minute, or your librarian can open it now.",
-        "Too many wrong tries for this name. Don't worry: it opens by itself in "
-        "%(num)d minutes, or your librarian can open it now.",
-        n,
-    )
-
-
-# ---- children -----------------------------------------------------------------------
-
-
-def _code_page(form: ClubCodeForm, unknown: bool, wait: service.Lock | None, status: int):
-    """The club-code form: after a wrong code, or while wrong codes must wait."""
-    wait_message = None
-    if wait is not None:
-        wait_message = ngettext(
-            "Many wrong club codes were typed here. Wait %(num)d minute, then look at "
-            "your card and try again.",
-            "Many wrong club codes were typed here. Wait %(num)d minutes, then look at "
-            "your card and try again.",
-            wait.minutes_left(utcnow()),
-        )
-        status = 429
-    return render_template(
-        "auth/child_start.html",
-        form=form,
-        unknown=unknown and wait is None,
-        wait_message=wait_message,
-    ), status
-
-
-def _find_club(code: str):
-    """The open club of a code in a URL, or the page to answer instead: club codes
-    are throttled per browser and per address (service.club_code_wait), in the URL
-    as in the form, and while they must wait even the right code is refused."""
-    address = request.remote_addr or ""
-    device = _device()
-    wait = service.club_code_wait(address, device)
-    if wait is None:
-        club = clubs.find_club_by_code(code)
-        if club is not None:
-            return club
-        wait = service.record_wrong_club_code(address, device)
-    return _code_page(ClubCodeForm(formdata=None), True, wait, 404)
-
-
-@bp.route("/copii", methods=["GET", "POST"])
-def child_start():
-    form = ClubCodeForm()
-    device = _device()
-    unknown = False
-    wait = None
-    if form.validate_on_submit():
-        address = request.remote_addr or ""
-        wait = service.club_code_wait(address, device)
-        if wait is None:
-            club = clubs.find_club_by_code(form.code.data)
-            if club is not None:
-                return redirect(url_for("auth.child_pick", code=club.join_code))
-            unknown = True
-            wait = service.record_wrong_club_code(address, device)
-    return _code_page(form, unknown, wait, 200)
-
-
-@bp.get("/copii/<code>")
-def child_pick(code: str):
-    club = _find_club(code)
-    if not isinstance(club, Club):
-        return club
-    if code != club.join_code:  # typed by hand: "abc-def" → "ABCDEF"
-        return redirect(url_for("auth.child_pick", code=club.join_code))
-    children = service.club_children(club, include_inactive=False)
-    return render_template("auth/child_pick.html", club=club, children=children)
-
-
-def _parse_sequence(raw: str | None) -> list[str]:
-    names = [n for n in (raw or "").split(",") if n]
-    if len(names) > child_secrets.PICTURE_COUNT or any(
-        n not in child_secrets.PICTURES for n in names
-    ):
-        return []  # tampered with: start again rather than guess what was meant
-    return names
-
-
-@bp.route("/copii/<code>/<id:child_id>", methods=["GET", "POST"])
-def child_secret(code: str, child_id: int):
-    club = _find_club(code)
-    if not isinstance(club, Club):
-        return club
-    child = db.session.get(User, child_id)
-    # A child of another club and a deactivated child get the same answer as a
-    # child that does not exist: the page reveals nothing about who is where.
-    if child is None or child.role != CHILD or child.club_id != club.id or not child.active:
-        abort(404)
-    if code != club.join_code:
-        return redirect(url_for("auth.child_secret", code=club.join_code, child_id=child.id))
-
-    stored = child_secrets.decrypt(child.secret_enc)
-    # The child's own secret decides the form, so a club that switched kinds still
-    # lets children with an older card log in.
-    kind = stored.kind if stored else club.secret_kind
-    address = request.remote_addr or ""
-    device = _device()
-    form = PictureSecretForm() if kind == "pictures" else WordSecretForm()
-    error = None
-    sequence: list[str] = []
-    wrong = False
-    answer: tuple[str, ...] | None = None
-
-    if request.method == "POST" and form.validate_on_submit():
-        if kind == "pictures":
-            sequence = [] if form.restart.data else _parse_sequence(form.sequence.data)
-            if not form.restart.data and form.add.data in child_secrets.PICTURES:
-                if len(sequence) < child_secrets.PICTURE_COUNT:
-                    sequence.append(form.add.data)
-            if len(sequence) == child_secrets.PICTURE_COUNT:
-                answer = tuple(sequence)
-        else:
-            answer = (form.words.data or "",)
-    if answer is not None:
-        # child_login refuses a locked child or PC itself (even with the right answer),
-        # so the locks are not looked up here first as well.
-        outcome = service.child_login(
-            child, kind, answer, address=address, device=device, new_device=devices.issued()
-        )
-        if outcome.ok:
-            devices.renew()  # trusted for this child from now on, for one more year
-            _start_session(outcome.user)
-            return redirect(url_for("learning.home"))
-        sequence = []
-        lock = outcome.lock
-        wrong = outcome.wrong
-    else:
-        lock = service.child_lock(child, address, device)
-        if lock is not None:
-            sequence = []  # locked: the pictures chosen so far are dropped, as before any answer
-
-    if kind == "pictures":
-        form.sequence.data = ",".join(sequence)
-    else:
-        form.words.data = ""
-    # Before login the page speaks the language this visitor chose, else the child's own.
-    locale = session.get("locale") or child.locale
-    with force_locale(locale) if locale in LANGUAGES else nullcontext():
-        error = None
-        if wrong:
-            error = (_("Those are not your pictures. Try again, slowly.")
-                     if kind == "pictures"
-                     else _("Those are not your words. Look at your card and try again."))
-        # Slowed down: the grid stays, with the wait in words. Locked: no grid.
-        waiting = lock is not None and lock.reason == service.WAIT
-        status = 429 if lock and not (waiting and wrong) else 422 if wrong else 200
-        computer = (
-            devices.label(lock.device)
-            if lock is not None and lock.reason in (service.DEVICE, service.CHILD_ON_DEVICE)
-            else None
-        )
-        return render_template(
-            "auth/child_secret.html",
-            club=club,
-            child=child,
-            kind=kind,
-            form=form,
-            pictures=child_secrets.PICTURES,
-            chosen=len(sequence),
-            needed=child_secrets.PICTURE_COUNT,
-            error=error,
-            lock_message=_lock_message(lock) if lock and not waiting else None,
-            wait_message=_lock_message(lock) if waiting else None,
-            computer_code=computer,
-        ), status
 
 
 # ---- everyone -----------------------------------------------------------------------
@@ -313,23 +85,13 @@ def logout():
     """
     if request.method == "GET":
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.child_start"))
+            return redirect(url_for("child_login.child_start"))
         return render_template("auth/logout.html")
-    target = url_for("auth.staff_login")
-    if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        if user.is_child:
-            club = user.club
-            target = (url_for("auth.child_pick", code=club.join_code) if club and club.active
-                      else url_for("auth.child_start"))
+    user = current_user._get_current_object()
+    target = service.page_after_logout(user)
+    if user.is_authenticated:
         service.end_sessions(user)
-    else:
-        target = url_for("auth.child_start")
-    locale = session.get("locale")
-    logout_user()
-    session.clear()
-    if locale in LANGUAGES:
-        session["locale"] = locale
+    service.end_session()
     if request.args.get("reason") == "idle":
         flash(_("You were logged out because nobody used the site for a while."), "info")
     return redirect(target)
@@ -345,7 +107,7 @@ def staff_login():
         form.next.data = local_path(request.args.get("next")) or ""
     error = None
     status = 200
-    device = _device()
+    device = devices.current()
     if form.validate_on_submit():
         outcome = service.staff_login(
             form.username.data,
@@ -356,7 +118,7 @@ def staff_login():
         )
         if outcome.ok:
             devices.renew()
-            _start_session(outcome.user)
+            service.start_session(outcome.user)
             if outcome.user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(local_path(form.next.data) or url_for("main.index"))
@@ -417,7 +179,7 @@ def change_password():
         else:
             # session_version was bumped, which ends every other session of this user;
             # logging in again keeps this one.
-            _start_session(user)
+            service.start_session(user)
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("main.index"))
     return render_template(
@@ -443,7 +205,7 @@ def accept_invitation(token: str):
         except service.PasswordRejected as rejected:
             error = str(PASSWORD_PROBLEMS.get(rejected.reason, rejected.reason))
         else:
-            _start_session(user)
+            service.start_session(user)
             flash(_("Welcome! Your password is saved."), "success")
             return redirect(url_for("main.index"))
     return render_template(

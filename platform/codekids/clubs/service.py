@@ -1,6 +1,11 @@
-"""Club rules: who may manage what, creating clubs and children, resetting secrets.
+"""Club rules: who may manage which club, creating and changing clubs and children,
+resetting secrets.
 
-Scope checks live here because both the route policy and the views need them.
+Which clubs a user may manage (a librarian their own, a coordinator their county's
+or the nation's) lives here, in the lowest room that needs it: the route policy,
+the librarian's pages, the counter's forms and the coordinator's room all ask it.
+What only the coordinator's room needs (librarians in scope, ids posted in its
+forms) is in coordination/service.py; staff accounts are in accounts/service.py.
 """
 
 from __future__ import annotations
@@ -10,14 +15,14 @@ import secrets as _random
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from codekids import db
 from codekids.accounts import secrets as child_secrets
 from codekids.accounts.models import CHILD, COORDINATOR, LIBRARIAN, User
 from codekids.bad_input import parse_id
-from codekids.clubs.models import SECRET_KINDS, Club, County, librarian_clubs
+from codekids.clubs.models import SECRET_KINDS, Club, County
 from codekids.collation import sorted_by
 
 # Join codes avoid letters and digits that look alike on a card (0/O, 1/I/L, 5/S, 8/B).
@@ -57,23 +62,6 @@ def may_manage_child_id(user, child_id) -> bool:
     cid = _to_int(child_id)
     child = db.session.get(User, cid) if cid is not None else None
     return child is not None and child.role == CHILD and may_manage_club(user, child.club)
-
-
-def may_manage_librarian(user, librarian: User | None) -> bool:
-    if librarian is None or librarian.role != LIBRARIAN or not user.is_authenticated:
-        return False
-    if user.role != COORDINATOR:
-        return False
-    if user.county_id is None:
-        return True
-    return librarian.county_id == user.county_id or any(
-        c.county_id == user.county_id for c in librarian.clubs
-    )
-
-
-def may_manage_librarian_id(user, user_id) -> bool:
-    uid = _to_int(user_id)
-    return uid is not None and may_manage_librarian(user, db.session.get(User, uid))
 
 
 def clubs_in_scope(user) -> list[Club]:
@@ -239,78 +227,7 @@ def card_secret(child: User) -> child_secrets.ChildSecret | None:
     return child_secrets.decrypt(child.secret_enc)
 
 
-# ---- staff --------------------------------------------------------------------------
-
-_USERNAME_OK = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-
-
-def username_problem(username: str) -> str | None:
-    if not _USERNAME_OK.match(username):
-        return "username_format"
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        return "username_taken"
-    return None
-
-
-def create_staff(
-    *,
-    role: str,
-    username: str,
-    display_name: str,
-    county: County | None,
-    password_hash: str | None = None,
-    must_change_password: bool = True,
-) -> User:
-    user = User(
-        role=role,
-        username=username.strip().lower(),
-        display_name=display_name.strip() or None,
-        county_id=county.id if county else None,
-        password_hash=password_hash,
-        must_change_password=must_change_password,
-    )
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-def set_librarian_clubs(librarian: User, clubs: list[Club]) -> None:
-    librarian.clubs = clubs
-    db.session.commit()
-
-
-# ---- the coordinator's room: clubs, librarians, scope checks on posted ids ------------
-#
-# The route policy only sees ids in the URL. Ids that arrive in a form (a county, a
-# club to attach, a librarian to attach) are checked here, so a county coordinator
-# cannot reach another county by editing the HTML of a form.
-
-
-class OutOfScope(PermissionError):
-    """Something posted in a form lies outside what this user may manage."""
-
-
-def may_use_county(user, county_id) -> bool:
-    cid = _to_int(county_id)
-    if cid is None or user.role != COORDINATOR:
-        return False
-    if user.county_id is not None and user.county_id != cid:
-        return False
-    return db.session.get(County, cid) is not None
-
-
-def _county_in_scope(user, county_id) -> County:
-    if not may_use_county(user, county_id):
-        raise OutOfScope("county")
-    return db.session.get(County, _to_int(county_id))
-
-
-def create_club_in_scope(
-    user, *, name: str, library: str, town: str, county_id, secret_kind: str = "pictures"
-) -> Club:
-    county = _county_in_scope(user, county_id)
-    return create_club(name=name, library=library, town=town, county=county,
-                       secret_kind=secret_kind)
+# ---- changing a club --------------------------------------------------------------
 
 
 def club_has_children(club: Club) -> bool:
@@ -324,13 +241,11 @@ def may_change_secret_kind(club: Club) -> bool:
     return not club_has_children(club)
 
 
-def edit_club(
-    user, club: Club, *, name: str, library: str, town: str, county_id, secret_kind: str,
+def update_club(
+    club: Club, *, name: str, library: str, town: str, county: County, secret_kind: str,
     active: bool,
 ) -> Club:
-    if not may_manage_club(user, club) or user.role != COORDINATOR:
-        raise OutOfScope("club")
-    county = _county_in_scope(user, county_id)  # a county coordinator cannot move it out
+    """Who may move a club where is the coordinator's rule (coordination.service)."""
     if secret_kind not in SECRET_KINDS:
         raise ValueError(secret_kind)
     if secret_kind != club.secret_kind and not may_change_secret_kind(club):
@@ -350,173 +265,6 @@ def edit_club(
     club.active = active
     db.session.commit()
     return club
-
-
-def librarians_in_scope(user) -> list[User]:
-    """National: every librarian. County: those living in it or running a club in it."""
-    q = select(User).where(User.role == LIBRARIAN)
-    if user.county_id is not None:
-        in_county_club = (
-            select(librarian_clubs.c.user_id)
-            .join(Club, Club.id == librarian_clubs.c.club_id)
-            .where(Club.county_id == user.county_id)
-        )
-        q = q.where((User.county_id == user.county_id) | User.id.in_(in_county_club))
-    # By the name the list shows (the display name, else the username).
-    return sorted_by(db.session.scalars(q), lambda u: (u.display_name or u.username,
-                                                       u.username))
-
-
-def scope_counts(user) -> dict[str, int]:
-    clubs = clubs_in_scope(user)
-    ids = [c.id for c in clubs]
-    children = 0
-    if ids:
-        children = db.session.scalar(
-            select(func.count(User.id)).where(
-                User.role == CHILD, User.club_id.in_(ids), User.active.is_(True)
-            )
-        ) or 0
-    return {
-        "clubs": len(clubs),
-        "active_clubs": sum(1 for c in clubs if c.active),
-        "librarians": len(librarians_in_scope(user)),
-        "children": children,
-    }
-
-
-def _clubs_from_ids(user, club_ids) -> list[Club]:
-    chosen = []
-    for raw in club_ids or []:
-        club = db.session.get(Club, _to_int(raw)) if _to_int(raw) is not None else None
-        if not may_manage_club(user, club):
-            raise OutOfScope("club")
-        if club not in chosen:
-            chosen.append(club)
-    return chosen
-
-
-def set_librarian_clubs_in_scope(user, librarian: User, club_ids) -> None:
-    """Replace the clubs this coordinator oversees; attachments outside their scope stay."""
-    if not may_manage_librarian(user, librarian):
-        raise OutOfScope("librarian")
-    chosen = _clubs_from_ids(user, club_ids)
-    kept = [c for c in librarian.clubs if not may_manage_club(user, c)]
-    set_librarian_clubs(librarian, kept + chosen)
-
-
-def set_club_librarians(user, club: Club, librarian_ids) -> None:
-    """Replace the librarians of a club; librarians the coordinator cannot see stay."""
-    if user.role != COORDINATOR or not may_manage_club(user, club):
-        raise OutOfScope("club")
-    chosen = []
-    for raw in librarian_ids or []:
-        uid = _to_int(raw)
-        lib = db.session.get(User, uid) if uid is not None else None
-        if not may_manage_librarian(user, lib) and not (
-            lib is not None and lib.role == LIBRARIAN and lib in club.librarians
-        ):
-            raise OutOfScope("librarian")
-        if lib not in chosen:
-            chosen.append(lib)
-    kept = [lib for lib in club.librarians if not may_manage_librarian(user, lib)]
-    club.librarians = kept + [lib for lib in chosen if lib not in kept]
-    db.session.commit()
-
-
-@dataclass
-class NewAccess:
-    """What to show the coordinator once: a temporary password or an invitation token."""
-
-    librarian: User
-    temporary_password: str | None = None
-    invitation_token: str | None = None
-
-
-def _new_librarian(user, *, username: str, display_name: str, county_id, club_ids) -> User:
-    if user.role != COORDINATOR:
-        raise OutOfScope("role")
-    county = _county_in_scope(user, county_id)
-    clubs = _clubs_from_ids(user, club_ids)
-    problem = username_problem(username.strip().lower())
-    if problem:
-        raise ValueError(problem)
-    try:
-        librarian = create_staff(role=LIBRARIAN, username=username, display_name=display_name,
-                                 county=county, must_change_password=True)
-    except IntegrityError:  # the same username taken a moment ago by someone else
-        db.session.rollback()
-        raise ValueError("username_taken") from None
-    set_librarian_clubs(librarian, clubs)
-    return librarian
-
-
-def _fresh_temporary_password(librarian: User) -> str:
-    from codekids.accounts import passwords
-    from codekids.accounts import service as accounts
-
-    while True:
-        candidate = accounts.temporary_password()
-        if passwords.password_problem(candidate, librarian.username) is None:
-            return candidate
-
-
-def create_librarian_with_temporary_password(
-    user, *, username: str, display_name: str, county_id, club_ids
-) -> NewAccess:
-    from codekids.accounts import service as accounts
-
-    librarian = _new_librarian(user, username=username, display_name=display_name,
-                               county_id=county_id, club_ids=club_ids)
-    temp = _fresh_temporary_password(librarian)
-    accounts.set_password(librarian, temp, temporary=True)
-    return NewAccess(librarian, temporary_password=temp)
-
-
-def create_librarian_with_invitation(
-    user, *, username: str, display_name: str, county_id, club_ids
-) -> NewAccess:
-    from codekids.accounts import service as accounts
-
-    librarian = _new_librarian(user, username=username, display_name=display_name,
-                               county_id=county_id, club_ids=club_ids)
-    return NewAccess(librarian, invitation_token=accounts.create_invitation(librarian, user))
-
-
-def _revoke_invitations(librarian: User) -> None:
-    from codekids.accounts.models import Invitation
-    from codekids.db import utcnow
-
-    for inv in db.session.scalars(
-        select(Invitation).where(Invitation.user_id == librarian.id, Invitation.used_at.is_(None))
-    ):
-        inv.used_at = utcnow()  # an older link stops working once a new one exists
-
-
-def reset_librarian_access(user, librarian: User, mode: str) -> NewAccess:
-    """A new temporary password (old sessions end) or a new invitation (older links die)."""
-    from codekids.accounts import service as accounts
-
-    if not may_manage_librarian(user, librarian):
-        raise OutOfScope("librarian")
-    _revoke_invitations(librarian)
-    if mode == "password":
-        temp = _fresh_temporary_password(librarian)
-        accounts.set_password(librarian, temp, temporary=True)
-        return NewAccess(librarian, temporary_password=temp)
-    if mode == "invitation":
-        return NewAccess(librarian, invitation_token=accounts.create_invitation(librarian, user))
-    raise ValueError(mode)
-
-
-def update_librarian(user, librarian: User, *, display_name: str, club_ids, active: bool) -> None:
-    if not may_manage_librarian(user, librarian):
-        raise OutOfScope("librarian")
-    librarian.display_name = display_name.strip() or None
-    if librarian.active and not active:
-        librarian.session_version += 1  # a deactivated account is logged out everywhere
-    librarian.active = active
-    set_librarian_clubs_in_scope(user, librarian, club_ids)
 
 
 def children_of_club(club: Club, ids=None, include_inactive: bool = False) -> list[User]:

@@ -4,7 +4,7 @@ Choices (counties, clubs, librarians) are filled per request from the user's sco
 Ids are IdField / IdListField (bad_input.py): a posted id out of range or not a
 number is a form error and never reaches the database. `validate_choice` is off so
 WTForms does not answer with its own untranslated message; the views check
-membership with our words, and clubs.service checks the scope again (a posted id
+membership with our words, and coordination.service checks the scope again (a posted id
 outside the scope is refused there, whatever the form says).
 """
 

@@ -1,7 +1,7 @@
 """The coordinator's room: clubs and librarians in the coordinator's county, or the nation.
 
 The route policy checks ids in the URL; ids posted in forms are checked again by
-clubs.service (OutOfScope), which is the rule that counts.
+coordination.service (OutOfScope), which is the rule that counts.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from codekids import db
+from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
 from codekids.bad_input import parse_id
-from codekids.clubs import service
+from codekids.clubs import service as clubs_service
 from codekids.clubs.models import Club
+from codekids.coordination import service
 from codekids.coordination.forms import (
     SECRET_KIND_LABELS,
     ClubForm,
@@ -61,13 +63,13 @@ def _librarian(user_id: int) -> User:
 
 def _county_choices(form_field) -> None:
     form_field.choices = [option(str(c.id), c.name)
-                          for c in service.counties_in_scope(current_user)]
+                          for c in clubs_service.counties_in_scope(current_user)]
 
 
 def _club_choices(form_field) -> None:
     form_field.choices = [
         option(str(c.id), f"{c.name} — {c.town} ({c.county.name})")
-        for c in service.clubs_in_scope(current_user)
+        for c in clubs_service.clubs_in_scope(current_user)
     ]
 
 
@@ -78,7 +80,7 @@ def _shown_once(template: str, **context):
     return response
 
 
-def _shown_once_page(access: service.NewAccess, created: bool):
+def _shown_once_page(access: accounts.NewAccess, created: bool):
     link = None
     if access.invitation_token:
         link = url_for("auth.accept_invitation", token=access.invitation_token, _external=True)
@@ -90,13 +92,13 @@ def _shown_once_page(access: service.NewAccess, created: bool):
 @bp.get("/")
 def home():
     return render_template("coordinator/home.html", counts=service.scope_counts(current_user),
-                           counties=service.counties_in_scope(current_user))
+                           counties=clubs_service.counties_in_scope(current_user))
 
 
 @bp.get("/cluburi")
 def clubs():
-    clubs = service.clubs_in_scope(current_user)
-    return render_template("coordinator/clubs.html", clubs=clubs)
+    return render_template("coordinator/clubs.html",
+                           clubs=clubs_service.clubs_in_scope(current_user))
 
 
 @bp.route("/cluburi/nou", methods=["GET", "POST"])
@@ -121,7 +123,7 @@ def new_club():
 @bp.route("/cluburi/<id:club_id>", methods=["GET", "POST"])
 def edit_club(club_id: int):
     club = _club(club_id)
-    kind_locked = not service.may_change_secret_kind(club)
+    kind_locked = not clubs_service.may_change_secret_kind(club)
     form = EditClubForm(obj=None if request.method == "POST" else club)
     if request.method == "GET":
         form.county_id.data = club.county_id

@@ -41,9 +41,10 @@ def clock(monkeypatch):
     from codekids import db as db_module
     from codekids import web
     from codekids.accounts import service, views
+    from codekids.clubs import child_login
 
     c = Clock(db_module.utcnow)
-    for module in (service, views, web, db_module):
+    for module in (service, views, child_login, web, db_module):
         monkeypatch.setattr(module, "utcnow", c.now)
     return c
 

@@ -266,8 +266,8 @@ def test_temporary_password_is_strong_enough_and_readable(app):
 
 def _new_librarian(app, world, name="maria.noua"):
     with app.app_context():
-        user = clubs.create_staff(role="librarian", username=name, display_name="Maria",
-                                  county=None)
+        user = service.create_staff(role="librarian", username=name, display_name="Maria",
+                                    county=None)
         token = service.create_invitation(user, db.session.get(User, world.county_coordinator))
         return user.id, token
 

@@ -597,8 +597,8 @@ def test_children_cannot_reach_the_password_page(app, client, world, auth):
 @pytest.fixture
 def invitation(app, world):
     with app.app_context():
-        user = clubs.create_staff(role="librarian", username="maria.noua", display_name="Maria",
-                                  county=None)
+        user = service.create_staff(role="librarian", username="maria.noua", display_name="Maria",
+                                    county=None)
         return service.create_invitation(user, None)
 
 
@@ -661,3 +661,51 @@ class TestCsrf:
         r = client.post("/copii", data={"code": world.join_codes[world.club],
                                         "csrf_token": token})
         assert r.status_code == 302
+
+
+# ---- logging out keeps only the chosen language (accounts.service.end_session) ----------
+
+
+def _plant(client, locale="hu"):
+    with client.session_transaction() as sess:
+        sess["planted"] = "by someone else"
+        sess["locale"] = locale
+
+
+def test_logout_keeps_only_the_chosen_language(client, world, auth):
+    auth.staff(world.librarian)
+    _plant(client)
+    auth.logout()
+    with client.session_transaction() as sess:
+        assert "planted" not in sess and "_user_id" not in sess
+        assert sess["locale"] == "hu"
+
+
+def test_idle_logout_keeps_only_the_chosen_language(client, world, auth):
+    auth.child(world.children[0])
+    _plant(client)
+    _idle_for(client, 21)
+    r = client.get("/acasa")
+    assert r.status_code == 302 and r.location == f"/copii/{world.join_codes[world.club]}"
+    with client.session_transaction() as sess:
+        assert "planted" not in sess and "_user_id" not in sess and "last_seen" not in sess
+        assert sess["locale"] == "hu"
+
+
+def test_a_language_that_is_not_ours_is_not_carried_over(client, world, auth):
+    auth.staff(world.librarian)
+    _plant(client, locale="xx")
+    auth.logout()
+    with client.session_transaction() as sess:
+        assert "locale" not in sess
+
+
+def test_after_logout_a_child_of_a_closed_club_goes_to_the_club_code_page(app, world):
+    """A closed club has no nickname list to go back to (its children's sessions end at
+    their next request anyway, web._load_user)."""
+    with app.test_request_context():
+        child = db.session.get(User, world.children[0])
+        assert service.page_after_logout(child) == f"/copii/{world.join_codes[world.club]}"
+        child.club.active = False
+        assert service.page_after_logout(child) == "/copii"
+        assert service.page_after_logout(db.session.get(User, world.librarian)) == "/autentificare"

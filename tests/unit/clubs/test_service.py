@@ -1,4 +1,7 @@
-"""clubs.service: bulk creation of children, secrets, and the coordinator's scope rules."""
+"""clubs.service: bulk creation of children, secrets, join codes.
+
+The coordinator's scope rules are tested in tests/unit/coordination/test_service.py,
+staff accounts in tests/unit/accounts/test_staff.py."""
 
 import unicodedata
 
@@ -6,9 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from codekids import db
-from codekids.accounts import passwords
 from codekids.accounts import service as accounts
-from codekids.accounts.models import CHILD, LIBRARIAN, User
+from codekids.accounts.models import CHILD, User
 from codekids.clubs import service
 from codekids.clubs.models import Club, County
 
@@ -147,10 +149,8 @@ def test_children_of_club_ignores_ids_of_other_clubs(session, world):
 
 
 def test_join_codes_are_unique_and_easy_to_read(session, world):
-    coord = _user(world.national_coordinator)
     codes = {
-        service.create_club_in_scope(coord, name=f"C{i}", library="L", town="T",
-                                     county_id=_county("B").id).join_code
+        service.create_club(name=f"C{i}", library="L", town="T", county=_county("B")).join_code
         for i in range(30)
     }
     codes |= set(world.join_codes.values())
@@ -158,165 +158,26 @@ def test_join_codes_are_unique_and_easy_to_read(session, world):
     assert all(len(c) == service.JOIN_LENGTH and set(c) <= set(service.JOIN_ALPHABET) for c in codes)
 
 
-def test_county_coordinator_creates_clubs_only_in_their_county(session, world):
-    coord = _user(world.county_coordinator)
-    club = service.create_club_in_scope(coord, name="Nou", library="L", town="Dej",
-                                        county_id=_county("CJ").id)
-    assert club.county.code == "CJ"
-    with pytest.raises(service.OutOfScope):
-        service.create_club_in_scope(coord, name="X", library="L", town="Blaj",
-                                     county_id=_county("AB").id)
-    with pytest.raises(service.OutOfScope):
-        service.create_club_in_scope(coord, name="X", library="L", town="?", county_id="999")
-
-
-def test_county_coordinator_cannot_move_a_club_out_or_edit_another_county(session, world):
-    coord = _user(world.county_coordinator)
-    club = _club(world.club)
-    fields = dict(name="A", library="L", town="T", secret_kind="pictures", active=True)
-    with pytest.raises(service.OutOfScope):
-        service.edit_club(coord, club, county_id=_county("AB").id, **fields)
-    db.session.refresh(club)
-    assert club.county.code == "CJ" and club.name == "Clubul Albinelor"
-    with pytest.raises(service.OutOfScope):
-        service.edit_club(coord, _club(world.far_club), county_id=_county("CJ").id, **fields)
-    national = _user(world.national_coordinator)
-    service.edit_club(national, club, county_id=_county("AB").id, **fields)
-    assert club.county.code == "AB"
-
-
 def test_secret_kind_is_fixed_once_a_club_has_children(session, world):
-    coord = _user(world.national_coordinator)
     club = _club(world.club)
     with pytest.raises(ValueError, match="secret_kind_locked"):
-        service.edit_club(coord, club, name="A", library="L", town="T",
-                          county_id=club.county_id, secret_kind="words", active=True)
+        service.update_club(club, name="A", library="L", town="T", county=club.county,
+                            secret_kind="words", active=True)
     empty = _club(world.far_club)
-    service.edit_club(coord, empty, name="C", library="L", town="T",
-                      county_id=empty.county_id, secret_kind="words", active=False)
+    service.update_club(empty, name="C", library="L", town="T", county=empty.county,
+                        secret_kind="words", active=False)
     assert empty.secret_kind == "words" and not empty.active
 
 
-# ---- librarians -----------------------------------------------------------------------
-
-
-def _alba_librarian(world) -> User:
-    lib = service.create_staff(role=LIBRARIAN, username="lib.alba", display_name="Alba",
-                               county=_county("AB"))
-    service.set_librarian_clubs(lib, [_club(world.far_club)])
-    return lib
-
-
-def test_librarians_in_scope(session, world):
-    alba = _alba_librarian(world)
-    cluj = {u.username for u in service.librarians_in_scope(_user(world.county_coordinator))}
-    assert cluj == {"ana.bibliotecara", "ion.bibliotecar"}
-    everyone = {u.id for u in service.librarians_in_scope(_user(world.national_coordinator))}
-    assert alba.id in everyone and world.librarian in everyone
-
-
-def test_scope_counts(session, world):
-    counts = service.scope_counts(_user(world.county_coordinator))
-    assert counts == {"clubs": 2, "active_clubs": 2, "librarians": 2, "children": 5}
-    counts = service.scope_counts(_user(world.other_county_coordinator))
-    assert counts == {"clubs": 1, "active_clubs": 1, "librarians": 0, "children": 0}
-
-
-def test_librarian_with_temporary_password_must_change_it(session, world):
-    coord = _user(world.county_coordinator)
-    access = service.create_librarian_with_temporary_password(
-        coord, username="Maria.Pop", display_name="Maria Pop", county_id=_county("CJ").id,
-        club_ids=[str(world.club)],
-    )
-    lib = access.librarian
-    assert lib.username == "maria.pop" and lib.role == LIBRARIAN
-    assert lib.must_change_password is True
-    assert passwords.verify_password(lib.password_hash, access.temporary_password)
-    assert access.invitation_token is None
-    assert [c.id for c in lib.clubs] == [world.club]
-
-
-def test_librarian_with_invitation_link_that_works_once(session, world):
-    coord = _user(world.county_coordinator)
-    access = service.create_librarian_with_invitation(
-        coord, username="maria.pop", display_name="Maria", county_id=_county("CJ").id,
-        club_ids=[],
-    )
-    assert access.temporary_password is None and access.librarian.password_hash is None
-    inv = accounts.find_invitation(access.invitation_token)
-    assert inv is not None and inv.user_id == access.librarian.id
-    accounts.accept_invitation(inv, "a-good-long-password")
-    assert accounts.find_invitation(access.invitation_token) is None
-
-
-def test_a_county_coordinator_cannot_place_a_librarian_outside_their_county(session, world):
-    coord = _user(world.county_coordinator)
-    before = db.session.scalar(select(func.count(User.id)))
-    with pytest.raises(service.OutOfScope):
-        service.create_librarian_with_temporary_password(
-            coord, username="x.y", display_name="X", county_id=_county("AB").id, club_ids=[])
-    with pytest.raises(service.OutOfScope):
-        service.create_librarian_with_temporary_password(
-            coord, username="x.y", display_name="X", county_id=_county("CJ").id,
-            club_ids=[str(world.far_club)])
-    assert db.session.scalar(select(func.count(User.id))) == before
-
-
-def test_taken_or_malformed_username_is_refused(session, world):
-    coord = _user(world.national_coordinator)
-    for name, reason in (("ANA.bibliotecara", "username_taken"), ("a", "username_format"),
-                         ("ana bibliotecara", "username_format")):
-        with pytest.raises(ValueError, match=reason):
-            service.create_librarian_with_invitation(
-                coord, username=name, display_name="X", county_id=_county("CJ").id, club_ids=[])
-
-
-def test_attaching_clubs_keeps_those_outside_scope_and_refuses_posted_foreign_ids(session, world):
-    alba_club = _club(world.far_club)
-    lib = _user(world.librarian)
-    service.set_librarian_clubs(lib, [_club(world.club), alba_club])
-    coord = _user(world.county_coordinator)
-    service.set_librarian_clubs_in_scope(coord, lib, [str(world.other_club)])
-    assert {c.id for c in lib.clubs} == {world.other_club, world.far_club}
-    with pytest.raises(service.OutOfScope):
-        service.set_librarian_clubs_in_scope(coord, lib, [str(world.far_club)])
-    with pytest.raises(service.OutOfScope):
-        service.set_librarian_clubs_in_scope(coord, _alba_librarian(world), [])
-
-
-def test_club_librarians_refuses_librarians_out_of_scope(session, world):
-    alba = _alba_librarian(world)
-    coord = _user(world.county_coordinator)
+def test_closing_a_club_ends_its_childrens_sessions(session, world):
     club = _club(world.club)
-    with pytest.raises(service.OutOfScope):
-        service.set_club_librarians(coord, club, [world.librarian, alba.id])
-    assert [lib.id for lib in club.librarians] == [world.librarian]
-    service.set_club_librarians(coord, club, [world.other_librarian])
-    assert [lib.id for lib in club.librarians] == [world.other_librarian]
-    with pytest.raises(service.OutOfScope):
-        service.set_club_librarians(coord, _club(world.far_club), [])
-
-
-def test_reset_access_new_password_ends_the_old_and_new_link_kills_older_links(session, world):
-    coord = _user(world.county_coordinator)
-    lib = _user(world.librarian)
-    version = lib.session_version
-    first = service.reset_librarian_access(coord, lib, "invitation").invitation_token
-    second = service.reset_librarian_access(coord, lib, "invitation").invitation_token
-    assert accounts.find_invitation(first) is None
-    assert accounts.find_invitation(second) is not None
-    access = service.reset_librarian_access(coord, lib, "password")
-    assert accounts.find_invitation(second) is None
-    assert lib.must_change_password and lib.session_version > version
-    assert passwords.verify_password(lib.password_hash, access.temporary_password)
-    with pytest.raises(service.OutOfScope):
-        service.reset_librarian_access(_user(world.other_county_coordinator), lib, "password")
-
-
-def test_deactivating_a_librarian_ends_their_sessions(session, world):
-    coord = _user(world.county_coordinator)
-    lib = _user(world.librarian)
-    version = lib.session_version
-    service.update_librarian(coord, lib, display_name="Ana B.", club_ids=[str(world.club)],
-                             active=False)
-    assert not lib.active and lib.session_version == version + 1 and lib.display_name == "Ana B."
+    before = {c.id: c.session_version for c in accounts.club_children(club)}
+    service.update_club(club, name=club.name, library=club.library, town=club.town,
+                        county=club.county, secret_kind=club.secret_kind, active=False)
+    for child in accounts.club_children(club):
+        db.session.refresh(child)
+        assert child.session_version == before[child.id] + 1
+    other = _user(world.other_children[0])
+    version = other.session_version
+    db.session.refresh(other)
+    assert other.session_version == version  # another club's children stay logged in

@@ -8,7 +8,7 @@ from codekids import db
 from codekids.accounts import passwords
 from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
-from codekids.clubs import service
+from codekids.clubs import service as clubs
 from codekids.clubs.models import Club, County
 
 
@@ -30,9 +30,9 @@ def _user_by_name(app, username):
 def _alba_librarian(app, world) -> int:
     with app.app_context():
         county = db.session.scalar(select(County).where(County.code == "AB"))
-        lib = service.create_staff(role=LIBRARIAN, username="lib.alba", display_name="Lib Alba",
-                                   county=county)
-        service.set_librarian_clubs(lib, [db.session.get(Club, world.far_club)])
+        lib = accounts.create_staff(role=LIBRARIAN, username="lib.alba", display_name="Lib Alba",
+                                    county=county)
+        accounts.set_librarian_clubs(lib, [db.session.get(Club, world.far_club)])
         return lib.id
 
 
@@ -79,7 +79,7 @@ def test_new_club_gets_a_fresh_join_code(app, client, world, login):
     with app.app_context():
         club = db.session.scalar(select(Club).where(Club.name == "Clubul Arici"))
         assert club.county.code == "CJ" and club.secret_kind == "words"
-        assert len(club.join_code) == service.JOIN_LENGTH
+        assert len(club.join_code) == clubs.JOIN_LENGTH
         assert club.join_code not in world.join_codes.values()
     assert r.headers["Location"].endswith(f"/coordonare/cluburi/{club.id}/bibliotecari")
 
@@ -244,8 +244,8 @@ def test_new_librarian_username_problems_are_explained(app, client, world, login
 def test_edit_librarian_keeps_clubs_of_other_counties(app, client, world, login):
     with app.app_context():
         lib = db.session.get(User, world.librarian)
-        service.set_librarian_clubs(lib, [db.session.get(Club, world.club),
-                                          db.session.get(Club, world.far_club)])
+        accounts.set_librarian_clubs(lib, [db.session.get(Club, world.club),
+                                           db.session.get(Club, world.far_club)])
     login(world.county_coordinator)
     page = client.get(f"/coordonare/bibliotecari/{world.librarian}").get_data(as_text=True)
     assert "Clubul Bufnițelor" in page  # shown as "also runs", not as a choice
