@@ -60,13 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
     from codekids.clubs.child_login import bp as child_login_bp
     from codekids.clubs.views import bp as clubs_bp
     from codekids.coordination.views import bp as coordination_bp
+    from codekids.following.views import bp as following_bp
     from codekids.health import bp as health_bp
     from codekids.learning.api import bp as api_bp
     from codekids.learning.views import bp as learning_bp
     from codekids.main import bp as main_bp
 
     for bp in (main_bp, health_bp, auth_bp, child_login_bp, learning_bp, api_bp, clubs_bp,
-               coordination_bp):
+               following_bp, coordination_bp):
         app.register_blueprint(bp)
 
     from codekids import cli, counter

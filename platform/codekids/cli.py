@@ -102,7 +102,8 @@ def seed_demo() -> DemoLogins:
     if club not in librarian.clubs:
         accounts.set_librarian_clubs(librarian, [*librarian.clubs, club])
 
-    existing = {c.nickname.casefold() for c in accounts.club_children(club)}
+    every_child = accounts.club_children(club, include_inactive=True)
+    existing = {c.nickname.casefold() for c in every_child}
     missing = [n for n in DEMO_CHILDREN if n.casefold() not in existing]
     if missing:
         result = clubs.create_children(club, "\n".join(missing))
@@ -118,7 +119,8 @@ def seed_demo() -> DemoLogins:
     )
     order = {n.casefold(): i for i, n in enumerate(DEMO_CHILDREN)}
     demo_children = [
-        c for c in accounts.club_children(club) if c.role == CHILD and c.nickname.casefold() in order
+        c for c in accounts.club_children(club, include_inactive=True)
+        if c.role == CHILD and c.nickname.casefold() in order
     ]
     for child in sorted(demo_children, key=lambda c: order[c.nickname.casefold()]):
         if not child.active:

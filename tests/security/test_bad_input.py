@@ -64,7 +64,7 @@ HUGE = "x" * 100_000
 ALWAYS = {"next", "v", "csrf_token"}
 # Last, because it succeeds with the page's own form values: the child in the URL
 # is deleted and later routes would only see "not found".
-LAST = ("clubs.delete_child",)
+LAST = ("following.delete_child",)
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 
 # request.form.get("x"), form.getlist("x"), request.args["x"], data.get("x"), _body().get("x")

@@ -17,9 +17,9 @@ from sqlalchemy import func, select, update
 from codekids import db, sandbox_client
 from codekids.accounts.models import User
 from codekids.clubs import service as clubs
-from codekids.clubs.children_data import delete_child
 from codekids.clubs.models import Club
 from codekids.counter.models import CountedLine
+from codekids.following.service import delete_child
 from codekids.learning.models import Submission
 from tests.conftest import STAFF_PASSWORD, Auth
 

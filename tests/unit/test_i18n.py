@@ -12,8 +12,8 @@ from flask_babel import force_locale, gettext, ngettext
 
 from codekids import db
 from codekids.accounts.models import User
-from codekids.clubs import meetings_service as meetings
 from codekids.clubs.models import Club
+from codekids.following import service as meetings
 from codekids.i18n import format_number, iso_local, local_time, to_utc
 from codekids.settings import Settings, SettingsError
 

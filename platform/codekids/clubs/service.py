@@ -15,6 +15,7 @@ import secrets as _random
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask import abort
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -51,6 +52,23 @@ def _to_int(value) -> int | None:
     # An id the database can hold, or None (bad_input.parse_id): ids come from URLs,
     # forms and query strings, and 2**63 must not reach the database.
     return parse_id(value)
+
+
+def club_or_404(club_id: int) -> Club:
+    """The club of a URL (the route policy has checked it may be seen), or "not found"."""
+    club = db.session.get(Club, club_id)
+    if club is None:
+        abort(404)
+    return club
+
+
+def child_or_404(child_id: int) -> User:
+    """The child of a URL (the route policy has checked it may be seen), or "not found":
+    a staff account's id is not a child."""
+    child = db.session.get(User, child_id)
+    if child is None or child.role != CHILD:
+        abort(404)
+    return child
 
 
 def may_manage_club_id(user, club_id) -> bool:
@@ -265,14 +283,3 @@ def update_club(
     club.active = active
     db.session.commit()
     return club
-
-
-def children_of_club(club: Club, ids=None, include_inactive: bool = False) -> list[User]:
-    """The club's children by nickname; `ids` narrows to those (others' ids are ignored)."""
-    q = select(User).where(User.club_id == club.id, User.role == CHILD)
-    if not include_inactive:
-        q = q.where(User.active.is_(True))
-    if ids is not None:
-        wanted = [i for i in (_to_int(x) for x in ids) if i is not None]
-        q = q.where(User.id.in_(wanted))
-    return sorted_by(db.session.scalars(q), lambda u: u.nickname)

@@ -140,7 +140,7 @@ def edit_club(club_id: int):
         except service.OutOfScope:
             abort(403)
         flash(_("Saved."), "success")
-        return redirect(url_for("clubs.club", club_id=club.id))
+        return redirect(url_for("following.club", club_id=club.id))
     return render_template("coordinator/club_form.html", form=form, club=club,
                            kind_locked=kind_locked, kind_labels=SECRET_KIND_LABELS)
 
@@ -160,7 +160,7 @@ def club_librarians(club_id: int):
         except service.OutOfScope:
             abort(403)
         flash(_("The librarians of %(club)s are saved.", club=club.name), "success")
-        return redirect(url_for("clubs.club", club_id=club.id))
+        return redirect(url_for("following.club", club_id=club.id))
     return render_template("coordinator/club_librarians.html", form=form, club=club,
                            others=others)
 

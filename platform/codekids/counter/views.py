@@ -25,7 +25,6 @@ from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -39,7 +38,6 @@ from flask_login import current_user
 
 from codekids import db
 from codekids.clubs import service as clubs
-from codekids.clubs.models import Club
 from codekids.counter import service
 from codekids.counter.forms import AdjustmentForm
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY
@@ -390,16 +388,3 @@ def embed():
     # Other websites frame this page on purpose: it is in
     # security_headers.FRAMEABLE_ENDPOINTS (frame-ancestors *, no X-Frame-Options).
     return resp.make_conditional(request)
-
-
-# ---- the librarian's club page --------------------------------------------------------
-
-
-def club_summary(club_id: int) -> dict:
-    club = db.session.get(Club, club_id)
-    if club is None:
-        abort(404)
-    s = service.summary(CLUB, club.id)
-    return {"counted": s.counted, "historical": s.historical,
-            "week": service.week_lines(CLUB, club.id)}
-

@@ -169,13 +169,22 @@ def test_deactivated_child_cannot_log_in(app, world):
     assert not attempt(app, world.children[0], right=True).ok
 
 
-def test_club_children_are_sorted_and_can_exclude_inactive(app, world):
+def test_club_children_are_sorted_active_by_default_and_can_include_inactive(app, world):
     with app.app_context():
         club = db.session.get(Club, world.club)
         assert [c.nickname for c in service.club_children(club)] == ["Ana", "Ioana", "Mihai"]
         clubs.set_child_active(db.session.get(User, world.children[0]), False)
-        active = service.club_children(club, include_inactive=False)
-        assert [c.nickname for c in active] == ["Ioana", "Mihai"]
+        assert [c.nickname for c in service.club_children(club)] == ["Ioana", "Mihai"]
+        every = service.club_children(club, include_inactive=True)
+        assert [c.nickname for c in every] == ["Ana", "Ioana", "Mihai"]
+
+
+def test_club_children_narrowed_to_ids_ignores_other_clubs_and_non_ids(app, world):
+    with app.app_context():
+        club = db.session.get(Club, world.club)
+        got = service.club_children(
+            club, ids=[str(world.children[1]), world.other_children[0], "x", str(2**63)])
+        assert [c.id for c in got] == [world.children[1]]
 
 
 # ---- staff ----------------------------------------------------------------------------

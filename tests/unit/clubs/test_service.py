@@ -139,12 +139,6 @@ def test_deactivated_child_cannot_log_in_and_can_again_after(app, session, world
     assert accounts.child_login(child, secret.kind, secret.value, "10.0.0.1").ok
 
 
-def test_children_of_club_ignores_ids_of_other_clubs(session, world):
-    club = _club(world.club)
-    got = service.children_of_club(club, ids=[world.children[0], world.other_children[0], "x"])
-    assert [c.id for c in got] == [world.children[0]]
-
-
 # ---- clubs ----------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Assigning sets: the rules (clubs.progress_service) and the page (clubs/progress.py)."""
+"""Assigning sets: the rules (following.service) and the page (following/views.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from codekids import db
 from codekids.accounts.models import User
-from codekids.clubs import progress_service as rules
 from codekids.clubs.models import Club
+from codekids.following import service as rules
 from codekids.learning import service as learning
 from codekids.learning.models import Assignment
 

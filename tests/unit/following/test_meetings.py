@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 
 from codekids import db
 from codekids.accounts.models import LoginAttempt, User
-from codekids.clubs import meetings_service as meetings
 from codekids.clubs.models import FROM_LIBRARIAN, FROM_LOGIN, Attendance, Club, ClubSession
 from codekids.counter.models import CountedLine
 from codekids.db import utcnow
+from codekids.following import service as meetings
 from codekids.learning.models import SUBMIT, Submission
 from codekids.learning.service import count_lines
 

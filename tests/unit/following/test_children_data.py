@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from codekids import db
 from codekids.accounts.models import LoginAttempt, User
-from codekids.clubs import children_data
 from codekids.clubs.models import Club
 from codekids.counter import service as counter
 from codekids.counter.models import CLUB, COUNTY, NATION, NATION_KEY, CountedLine, CounterTotal
+from codekids.following import service as children_data
 from codekids.learning.models import (
     PLAYGROUND,
     SUBMIT,

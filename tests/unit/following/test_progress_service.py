@@ -1,4 +1,4 @@
-"""clubs.progress_service: the traffic light, the grid, a cell's attempts, who needs help,
+"""following.service (progress): the traffic light, the grid, a cell's attempts, who needs help,
 the commonest errors. Submissions go through learning.service.record_submission with the
 real sandbox and the real bank; time-based cases write Progress rows directly."""
 
@@ -10,9 +10,9 @@ import pytest
 
 from codekids import db, sandbox_client
 from codekids.accounts.models import User
-from codekids.clubs import progress_service as rules
 from codekids.clubs.models import Club
 from codekids.db import utcnow
+from codekids.following import service as rules
 from codekids.learning import service as learning
 from codekids.learning.models import Progress, Submission
 
