@@ -141,14 +141,9 @@ def _pages(app, world) -> dict[str, list[str]]:
     }
 
 
-# Pages whose template still loads a relationship its view did not load (a lazy load
-# is a query from inside the template). Known, left to their rooms' views; this list may
-# only shrink: the test fails when one of them is fixed, so that it is crossed out here.
-TEMPLATES_THAT_STILL_QUERY = {
-    ("/acasa", "child/home.html"),  # child.club.name
-    ("/coordonare/cluburi", "coordinator/clubs.html"),  # club.librarians, one per club
-    ("/coordonare/bibliotecari", "coordinator/librarians.html"),  # lib.clubs, one per librarian
-}
+# Pages whose template still loads a relationship its view did not load (a lazy load is a
+# query from inside the template): none. A page that starts doing it fails the test below.
+TEMPLATES_THAT_STILL_QUERY: set[tuple[str, str]] = set()
 
 
 def test_no_query_runs_while_a_page_renders(app, client, world, login, auth):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from codekids import db
 from codekids.accounts import secrets as child_secrets
@@ -82,11 +83,14 @@ def may_manage_child_id(user, child_id) -> bool:
     return child is not None and child.role == CHILD and may_manage_club(user, child.club)
 
 
-def clubs_in_scope(user) -> list[Club]:
-    """The clubs a librarian runs, or a coordinator oversees."""
+def clubs_in_scope(user, *, with_librarians: bool = False) -> list[Club]:
+    """The clubs a librarian runs, or a coordinator oversees. ``with_librarians`` loads
+    each club's librarians in the same round trip (a list page shows them)."""
     if user.role == LIBRARIAN:
         return sorted_by(user.clubs, lambda c: c.name)
     q = select(Club).join(County)
+    if with_librarians:
+        q = q.options(selectinload(Club.librarians))
     if user.county_id is not None:
         q = q.where(Club.county_id == user.county_id)
     return sorted_by(db.session.scalars(q), lambda c: (c.county.name, c.name))

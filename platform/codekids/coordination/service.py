@@ -15,6 +15,7 @@ This module adds the coordinator's part on top and calls them.
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from codekids import db
 from codekids.accounts import service as accounts
@@ -52,8 +53,8 @@ def may_manage_librarian_id(user, user_id) -> bool:
 
 
 def librarians_in_scope(user) -> list[User]:
-    """The librarians may_manage_librarian allows, in one query."""
-    q = select(User).where(User.role == LIBRARIAN)
+    """The librarians may_manage_librarian allows, with their clubs, in two queries."""
+    q = select(User).where(User.role == LIBRARIAN).options(selectinload(User.clubs))
     if user.county_id is not None:
         in_county_club = (
             select(librarian_clubs.c.user_id)

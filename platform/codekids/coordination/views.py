@@ -98,7 +98,7 @@ def home():
 @bp.get("/cluburi")
 def clubs():
     return render_template("coordinator/clubs.html",
-                           clubs=clubs_service.clubs_in_scope(current_user))
+                           clubs=clubs_service.clubs_in_scope(current_user, with_librarians=True))
 
 
 @bp.route("/cluburi/nou", methods=["GET", "POST"])

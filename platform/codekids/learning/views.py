@@ -96,8 +96,9 @@ def _render(page: str, fragment: str, status: int, **context):
 @bp.get("/acasa")
 def home():
     assigned, all_sets = service.home(current_user, current_bank(), current_locale())
+    # The club's name read here, not by the template (no query while a page renders).
     return render_template("child/home.html", child=current_user, assigned=assigned,
-                           all_sets=all_sets, total_lines=service.child_total_lines(current_user),
+                           club_name=current_user.club.name, all_sets=all_sets, total_lines=service.child_total_lines(current_user),
                            next_step=service.next_from_views(assigned, all_sets))
 
 
