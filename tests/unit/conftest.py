@@ -11,7 +11,7 @@ tests and the browser tests.
 
 import pytest
 
-from codekids import db
+from codekids import db, sandbox_client
 from codekids.accounts.models import User
 
 
@@ -28,3 +28,19 @@ def login(app, client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="module")
+def real_sandbox():
+    """The site's own sandbox for a module that grades for real (opt in with
+    ``pytestmark = pytest.mark.usefixtures("real_sandbox")``); stopped after the module."""
+    sandbox = sandbox_client.get_sandbox()
+    yield sandbox
+    sandbox_client.stop()
+
+
+@pytest.fixture
+def ctx(app):
+    """A request context, for services that read the locale or the bank."""
+    with app.test_request_context():
+        yield app

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from codekids import db, sandbox_client
+from codekids import db
 from codekids.accounts.models import User
 from codekids.bank import kinds, texts
 from codekids.bank.grading import render_report
 from codekids.bank.kinds import TestKind, Verdict, register
 from codekids.bank.models import TestCase
+
+pytestmark = pytest.mark.usefixtures("real_sandbox")
 
 ROOT = Path(__file__).resolve().parents[3]
 CORE = [ROOT / "platform/codekids/bank/grading.py", ROOT / "templates/child/_results.html",
@@ -31,11 +33,6 @@ ECHO_TEMPLATE = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def real_sandbox():
-    sandbox = sandbox_client.get_sandbox()
-    yield sandbox
-    sandbox_client.stop()
 
 
 @pytest.fixture

@@ -12,25 +12,15 @@ from codekids import db
 from codekids.accounts import service as accounts
 from codekids.accounts.models import CHILD, User
 from codekids.clubs import service
-from codekids.clubs.models import Club, County
+from tests.unit.lookups import club as _club
+from tests.unit.lookups import county as _county
+from tests.unit.lookups import user as _user
 
 
 def _children_count(club_id: int) -> int:
     return db.session.scalar(
         select(func.count(User.id)).where(User.club_id == club_id, User.role == CHILD)
     )
-
-
-def _club(world_id: int) -> Club:
-    return db.session.get(Club, world_id)
-
-
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
-def _county(code: str) -> County:
-    return db.session.scalar(select(County).where(County.code == code))
 
 
 def _reasons(result):

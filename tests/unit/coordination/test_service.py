@@ -11,21 +11,10 @@ from codekids import db
 from codekids.accounts import passwords
 from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
-from codekids.clubs.models import Club, County
 from codekids.coordination import service
-
-
-def _club(world_id: int) -> Club:
-    return db.session.get(Club, world_id)
-
-
-def _user(uid: int) -> User:
-    return db.session.get(User, uid)
-
-
-def _county(code: str) -> County:
-    return db.session.scalar(select(County).where(County.code == code))
-
+from tests.unit.lookups import club as _club
+from tests.unit.lookups import county as _county
+from tests.unit.lookups import user as _user
 
 # ---- clubs ----------------------------------------------------------------------------
 

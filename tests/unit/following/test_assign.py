@@ -16,12 +16,6 @@ from codekids.learning import service as learning
 from codekids.learning.models import Assignment
 
 
-@pytest.fixture
-def ctx(app):
-    with app.test_request_context():
-        yield app
-
-
 def _bank(app):
     return app.extensions["codekids_bank"]
 

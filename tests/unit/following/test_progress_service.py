@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from codekids import db, sandbox_client
+from codekids import db
 from codekids.accounts.models import User
 from codekids.clubs.models import Club
 from codekids.db import utcnow
@@ -16,23 +16,12 @@ from codekids.following import service as rules
 from codekids.learning import service as learning
 from codekids.learning.models import Progress, Submission
 
+pytestmark = pytest.mark.usefixtures("real_sandbox")
+
 HELLO_RIGHT = 'print("Bună ziua!")\n'
 HELLO_WRONG = 'print("Buna ziua")\n'
 HELLO_MISSPELT = 'pritn("Bună ziua!")\n'
 T = rules.Thresholds(failed_streak=3, minutes=20)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def real_sandbox():
-    sandbox = sandbox_client.get_sandbox()
-    yield sandbox
-    sandbox_client.stop()
-
-
-@pytest.fixture
-def ctx(app):
-    with app.test_request_context():
-        yield app
 
 
 def _bank(app):

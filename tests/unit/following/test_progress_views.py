@@ -8,21 +8,18 @@ from datetime import timedelta
 
 import pytest
 
-from codekids import db, sandbox_client
+from codekids import db
 from codekids.accounts.models import User
 from codekids.db import utcnow
 from codekids.learning import service as learning
 from codekids.learning.models import Progress
 
+pytestmark = pytest.mark.usefixtures("real_sandbox")
+
 HELLO_RIGHT = 'print("Bună ziua!")\n'
 HELLO_MISSPELT = 'pritn("Bună ziua!")\n'
 
 
-@pytest.fixture(scope="module", autouse=True)
-def real_sandbox():
-    sandbox = sandbox_client.get_sandbox()
-    yield sandbox
-    sandbox_client.stop()
 
 
 def _submit(app, child_id, source, key, locale="ro"):

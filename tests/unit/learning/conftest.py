@@ -53,13 +53,6 @@ def login_as(app, client):
     return _login
 
 
-@pytest.fixture
-def ctx(app):
-    """An app and request context for service tests (locale en)."""
-    with app.test_request_context():
-        yield app
-
-
 def child(child_id: int) -> User:
     return db.session.get(User, child_id)
 
