@@ -49,12 +49,6 @@ def may_manage_club(user, club: Club | None) -> bool:
     return False
 
 
-def _to_int(value) -> int | None:
-    # An id the database can hold, or None (bad_input.parse_id): ids come from URLs,
-    # forms and query strings, and 2**63 must not reach the database.
-    return parse_id(value)
-
-
 def club_or_404(club_id: int) -> Club:
     """The club of a URL (the route policy has checked it may be seen), or "not found"."""
     club = db.session.get(Club, club_id)
@@ -73,12 +67,12 @@ def child_or_404(child_id: int) -> User:
 
 
 def may_manage_club_id(user, club_id) -> bool:
-    cid = _to_int(club_id)
+    cid = parse_id(club_id)
     return cid is not None and may_manage_club(user, db.session.get(Club, cid))
 
 
 def may_manage_child_id(user, child_id) -> bool:
-    cid = _to_int(child_id)
+    cid = parse_id(child_id)
     child = db.session.get(User, cid) if cid is not None else None
     return child is not None and child.role == CHILD and may_manage_club(user, child.club)
 

@@ -25,7 +25,6 @@ from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
 from codekids.bad_input import parse_id
 from codekids.clubs import service as clubs_service
-from codekids.clubs.models import Club
 from codekids.coordination import service
 from codekids.coordination.forms import (
     SECRET_KIND_LABELS,
@@ -45,13 +44,6 @@ USERNAME_PROBLEMS = {
                           "starting with a letter or digit."),
     "username_taken": _l("This username is already taken. Please choose another."),
 }
-
-
-def _club(club_id: int) -> Club:
-    club = db.session.get(Club, club_id)
-    if club is None:
-        abort(404)
-    return club
 
 
 def _librarian(user_id: int) -> User:
@@ -122,7 +114,7 @@ def new_club():
 
 @bp.route("/cluburi/<id:club_id>", methods=["GET", "POST"])
 def edit_club(club_id: int):
-    club = _club(club_id)
+    club = clubs_service.club_or_404(club_id)
     kind_locked = not clubs_service.may_change_secret_kind(club)
     form = EditClubForm(obj=None if request.method == "POST" else club)
     if request.method == "GET":
@@ -147,7 +139,7 @@ def edit_club(club_id: int):
 
 @bp.route("/cluburi/<id:club_id>/bibliotecari", methods=["GET", "POST"])
 def club_librarians(club_id: int):
-    club = _club(club_id)
+    club = clubs_service.club_or_404(club_id)
     in_scope = service.librarians_in_scope(current_user)
     others = [lib for lib in club.librarians if lib not in in_scope]
     form = ClubLibrariansForm()
