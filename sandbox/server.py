@@ -17,11 +17,12 @@ own (``_fall_back``).
 
 The zygote. At its first refill the server forks one still copy of itself,
 the zygote (``_zygote_serve``: warmed up, walls raised, nothing cached yet),
-which forks every child after that: the server sends it "fork one" with the
-child's three pipe ends over a socket pair (SCM_RIGHTS), the zygote clones
-the child with CLONE_PARENT (so the child is the server's own, reaped and
-limited as before) and answers its pid, an event of the server's loop like
-any other. The server then never forks, so its pages are never shared and its
+which forks every child after that: the server sends it "fork these" (up to
+ZYGOTE_BURST children in one message: each child's uid index and its three
+pipe ends, over a socket pair with SCM_RIGHTS), the zygote clones the
+children with CLONE_PARENT (so each child is the server's own, reaped and
+limited as before) and answers their pids in one message, an event of the
+server's loop like any other. The server then never forks, so its pages are never shared and its
 own writes never fault (~270 page faults a run before); the zygote writes to
 few of its pages; the raw clone skips CPython's at-fork handlers; and no
 child inherits the server's code cache. A zygote that dies, or does not
@@ -44,8 +45,10 @@ set the CPU and address-space limits and arm its CPU timer, and only then
 compile the program (a hostile source can exhaust the compiler). Runs in
 flight are capped at ``pool``. The exits of finished children (which wait
 idle to be dismissed) happen when no run is in flight; refills too without a
-zygote, while with one they happen while runs are in flight (one child per
-turn of the loop), so back-to-back runs find a warm child.
+zygote. With one, the missing children are asked for in one burst when the
+pool runs low (no more warm children than ``pool``: the next runs could find
+it dry), or once no run has been in flight for ``refill_idle`` (REFILL_IDLE,
+2 ms): back-to-back runs find a warm child and are not slowed by refills.
 
 Frames on the result pipe: ``C`` + marshalled code (sent before any child
 code runs, so the server may cache it for the next run of the same source)
@@ -448,6 +451,8 @@ CHILD_NAME = b"sandbox-child"
 ZYGOTE_REQUEST = struct.Struct("!i?")  # uid index, prefault
 ZYGOTE_REPLY = struct.Struct("!q")  # the child's pid, or -errno
 ZYGOTE_TIMEOUT = 5.0  # seconds an announcement may take before the zygote counts as stuck
+ZYGOTE_BURST = 8  # requests the zygote clones in one burst at most
+REFILL_IDLE = 0.002  # seconds with no run in flight before the warm pool is refilled
 # Held for the whole call: the child starts with this thread holding the GIL.
 _LIBC = ctypes.PyDLL(None, use_errno=True)
 
@@ -475,24 +480,34 @@ def _clone_parent() -> int:
     return pid if pid >= 0 else -ctypes.get_errno()
 
 
-_FD_BYTES = struct.Struct("3i")
-_ANCILLARY = socket.CMSG_LEN(_FD_BYTES.size)
+_ANCILLARY = socket.CMSG_SPACE(3 * 4 * ZYGOTE_BURST)
 
 
 def _receive_request(sock):
-    """(uid index, prefault, [three fds]) from the server, or None."""
-    msg, ancillary, _flags, _addr = sock.recvmsg(ZYGOTE_REQUEST.size, _ANCILLARY)
+    """A burst from the server: [(uid index, prefault, [three fds]), ...] (at
+    most ZYGOTE_BURST, one record, the fds in the order of the entries), or
+    None when the server closed its end or sent something else."""
+    msg, ancillary, _flags, _addr = sock.recvmsg(
+        ZYGOTE_REQUEST.size * ZYGOTE_BURST, _ANCILLARY
+    )
     fds = None
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            if len(data) == _FD_BYTES.size and fds is None:
-                fds = _FD_BYTES.unpack(data)
+            got = struct.unpack(f"{len(data) // 4}i", data[: len(data) // 4 * 4])
+            if fds is None:
+                fds = got
             else:  # never sent by the server: close what came
-                for fd in struct.unpack(f"{len(data) // 4}i", data[: len(data) // 4 * 4]):
+                for fd in got:
                     os.close(fd)
-    if len(msg) != ZYGOTE_REQUEST.size or fds is None:
+    count = len(msg) // ZYGOTE_REQUEST.size
+    if not count or len(msg) % ZYGOTE_REQUEST.size or fds is None or len(fds) != 3 * count:
+        for fd in fds or ():
+            os.close(fd)
         return None
-    return (*ZYGOTE_REQUEST.unpack(msg), fds)
+    return [
+        (*entry, fds[3 * i : 3 * i + 3])
+        for i, entry in enumerate(ZYGOTE_REQUEST.iter_unpack(msg))
+    ]
 
 
 def _close_all_but(keep, max_fd):
@@ -526,25 +541,33 @@ def _zygote_serve(server, sock):
         sock.settimeout(None)
         while True:
             try:
-                request = _receive_request(sock)
+                batch = _receive_request(sock)
             except OSError:
                 os._exit(0)
-            if request is None:
+            if batch is None:
                 os._exit(0)  # the server closed its end (or never speaks like this)
-            uid_index, prefault, fds = request
-            pid = _clone_parent()
-            if pid == 0:  # the child
-                try:
-                    _child_prepare(server, uid_index, *fds, prefault=prefault)
-                    _child_run(server, _child_take_job())
-                finally:
-                    os._exit(EXIT_SETUP_FAILED)
+            # A burst is cloned with no work in between: after a clone each
+            # page of the zygote is shared with the new child, and the
+            # zygote's own next write to a page copies it, so the copies of
+            # the bookkeeping below are made once a burst, not once a child.
+            pids = []
+            for uid_index, prefault, fds in batch:
+                pid = _clone_parent()
+                if pid == 0:  # the child: its siblings' pipe ends are closed in _child_prepare
+                    try:
+                        _child_prepare(server, uid_index, *fds, prefault=prefault)
+                        _child_run(server, _child_take_job())
+                    finally:
+                        os._exit(EXIT_SETUP_FAILED)
+                pids.append(pid)
             try:
-                sock.send(ZYGOTE_REPLY.pack(pid))
+                sock.send(b"".join([ZYGOTE_REPLY.pack(pid) for pid in pids]))
             except OSError:
                 os._exit(0)
-            for fd in fds:
-                os.close(fd)
+            for _uid_index, _prefault, fds in batch:
+                for fd in fds:
+                    os.close(fd)
+            batch = pids = None
     finally:
         os._exit(0)
 
@@ -815,6 +838,8 @@ class Server:
         # pre-forked, each with an unprivileged uid of its own that no other
         # live child shares (returned only once the child is reaped).
         self.running = 0
+        self.last_busy = 0.0  # when a run was last in flight or waiting (monotonic)
+        self.refill_idle = float(config.get("refill_idle", REFILL_IDLE))
         self.finished = deque()  # answered jobs whose child waits to be dismissed
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
@@ -905,6 +930,10 @@ class Server:
                 overdue = nearest < now - IDLE_SWEEP_SECONDS  # killed, still not reaped
             if self._refill_wanted():
                 timeout = 0.0
+            else:
+                due = self._refill_due_in()
+                if due is not None:
+                    timeout = min(timeout, due)
             if (timeout > 0.0 and not self.running) or overdue:
                 # About to block with no run in flight (or a killed child is
                 # long overdue): reap any child whose exit its pidfd did not
@@ -938,6 +967,8 @@ class Server:
             self._dispatch()
             if self.pending:
                 self._notify_queued()
+            if self.running or self.pending:
+                self.last_busy = now
             # Off the critical path: dismiss finished children once no run is
             # in flight (or too many wait), then refill the warm pool.
             while self.finished and (
@@ -1033,25 +1064,42 @@ class Server:
         return grown - grown % ADDRESS_SPACE_STEP
 
     def _refill_wanted(self) -> bool:
-        if len(self.warm) + len(self.forking) >= self.warm_target or not self.free_uids:
+        have = len(self.warm) + len(self.forking)
+        if have >= self.warm_target or not self.free_uids:
             return False
         if self.zygote is not None or self.zygote_pair is not None:
-            # The zygote forks: a refill costs the server one message, so it
-            # happens while runs are in flight, and back-to-back runs always
-            # find a warm child.
-            return True
+            # The zygote forks, in bursts: when the pool runs low (the next
+            # runs could find it dry), or once no run has been in flight for
+            # REFILL_IDLE, so back-to-back runs are not slowed by refills
+            # and their children come several to a burst.
+            return have <= self.pool or self._idle_for() >= self.refill_idle
         # Forking here makes the server's next writes copy its pages: refill
         # when no run is in flight (``_start`` forks at once if the pool is dry).
         return not self.pending and self.running == 0
 
+    def _idle_for(self) -> float:
+        """Seconds since a run was last in flight or waiting (0 while one is)."""
+        if self.running or self.pending:
+            return 0.0
+        return time.monotonic() - self.last_busy
+
+    def _refill_due_in(self) -> float | None:
+        """Seconds until an idle refill is due, or None when none will be."""
+        if self.zygote is None and self.zygote_pair is None:
+            return None
+        if len(self.warm) + len(self.forking) >= self.warm_target or not self.free_uids:
+            return None
+        if self.running or self.pending:
+            return None
+        return max(0.0, self.refill_idle - self._idle_for())
+
     def _fork_batch(self, first_for_job: bool = False) -> None:
-        """Refill the warm pool. With a zygote, one child per turn of the loop
-        while runs are in flight (their answers are not held up behind a batch)
-        and the whole pool when idle. Without one, the missing children back to
-        back: after a fork every page of the server is shared with the child,
-        and the server's own next write to a page copies it; forking several
-        with no work in between makes that one copy per page for the batch
-        (server page faults per run: ~250 one at a time, ~100 in batches of 6).
+        """Refill the warm pool. With a zygote, the missing children in one burst
+        (``_zygote_serve``). Without one, the missing children back to back:
+        after a fork every page of the server is shared with the child, and the
+        server's own next write to a page copies it; forking several with no
+        work in between makes that one copy per page for the batch (server page
+        faults per run: ~250 one at a time, ~100 in batches of 6).
         ``first_for_job``: the pool is dry and a job waits; fork one at once
         (without a zygote, the batch)."""
         if self.forking and time.monotonic() - self.forking[0][1] > ZYGOTE_TIMEOUT:
@@ -1061,12 +1109,20 @@ class Server:
                 return  # the zygote is forking one: the job takes it when it comes
             if self.config.get("debug"):
                 os.write(2, b"sandbox: no warm child ready, forking for a job\n")
+        if self.zygote is None and self.zygote_pair is not None and self.free_uids:
+            self._start_zygote()
+        if self.zygote is not None:
+            if first_for_job:
+                self._fork_burst(1, prefault=False)
+            elif self._refill_wanted():
+                missing = self.warm_target - len(self.warm) - len(self.forking)
+                self._fork_burst(min(missing, ZYGOTE_BURST))
+            if self.zygote is not None:
+                return
         while first_for_job or self._refill_wanted():
             if self._fork_warm(prefault=False if first_for_job else None) is None:
                 return
             if len(self.warm) + len(self.forking) >= self.warm_target:
-                return
-            if self.zygote is not None and (first_for_job or self.running or self.pending):
                 return
 
     def _start_zygote(self):
@@ -1100,30 +1156,35 @@ class Server:
                 os.close(fd)
 
     def _zygote_answers(self):
-        """The zygote announced children it forked (pids, in the order asked):
-        each becomes a warm child, as one forked here would."""
+        """The zygote announced children it forked (pids, in the order asked, one
+        record per burst): each becomes a warm child, as one forked here would."""
         while self.zygote is not None:
             try:
-                reply = self.zygote.recv(ZYGOTE_REPLY.size)
+                reply = self.zygote.recv(ZYGOTE_REPLY.size * ZYGOTE_BURST)
             except BlockingIOError:
                 return
             except OSError:
                 reply = b""
-            if len(reply) != ZYGOTE_REPLY.size or not self.forking:
+            count = len(reply) // ZYGOTE_REPLY.size
+            if not reply or len(reply) % ZYGOTE_REPLY.size or count > len(self.forking):
                 self._zygote_lost()
                 return
-            (pid,) = ZYGOTE_REPLY.unpack(reply)
-            w, _asked = self.forking.popleft()
-            try:
-                if pid <= 0:  # the clone failed (-errno): the next refill tries again
-                    raise ChildProcessError(-pid, "clone failed")
-                w.pidfd = os.pidfd_open(pid)
-            except OSError:  # failed, or already dead and reaped by the sweep
-                for fd in (w.out_r, w.res_r, w.job_w):
-                    os.close(fd)
-                self.free_uids.append(w.uid_index)
-                continue
-            self._add_warm(w, pid)
+            for (pid,) in ZYGOTE_REPLY.iter_unpack(reply):
+                self._zygote_child(pid)
+
+    def _zygote_child(self, pid):
+        """One child the zygote announced: ``pid``, or -errno when its clone failed."""
+        w, _asked = self.forking.popleft()
+        try:
+            if pid <= 0:  # the clone failed (-errno): the next refill tries again
+                raise ChildProcessError(-pid, "clone failed")
+            w.pidfd = os.pidfd_open(pid)
+        except OSError:  # failed, or already dead and reaped by the sweep
+            for fd in (w.out_r, w.res_r, w.job_w):
+                os.close(fd)
+            self.free_uids.append(w.uid_index)
+            return
+        self._add_warm(w, pid)
 
     def _add_warm(self, w, pid):
         w.pid = pid
@@ -1131,35 +1192,47 @@ class Server:
         self.children[pid] = w
         self.warm.append(w)
 
-    def _fork_warm(self, prefault=None):
-        """Fork one warm child: ask the zygote (the child is warm once it
-        answers, ``_zygote_answers``) or, without one, fork here. None when no
-        uid is free (a reap frees one). A child forked for a job already
-        waiting skips the prefault run: its faults would cost the job more
-        than they save."""
-        if not self.free_uids:
-            return None
-        if self.zygote is None and self.zygote_pair is not None:
-            self._start_zygote()
-        prefault = self.prefault if prefault is None else prefault
+    def _new_warm(self):
+        """A warm child's record, its uid and pipes (the child's ends returned)."""
         w = Warm()
         w.uid_index = self.free_uids.pop()
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         res_r, res_w = os.pipe2(os.O_CLOEXEC)
         job_r, job_w = os.pipe2(os.O_CLOEXEC)
         w.out_r, w.res_r, w.job_w = out_r, res_r, job_w
-        if self.zygote is not None:
-            try:
-                socket.send_fds(
-                    self.zygote, [ZYGOTE_REQUEST.pack(w.uid_index, prefault)], (out_w, res_w, job_r)
-                )
-            except OSError:
-                self._zygote_lost()
-            else:
-                self.forking.append((w, time.monotonic()))
-                for fd in (out_w, res_w, job_r):
+        return w, (out_w, res_w, job_r)
+
+    def _fork_burst(self, count, prefault=None):
+        """Ask the zygote for ``count`` warm children in one message (each is
+        warm once it answers, ``_zygote_answers``); fewer when uids run out."""
+        prefault = self.prefault if prefault is None else prefault
+        made = [self._new_warm() for _ in range(min(count, len(self.free_uids)))]
+        if not made:
+            return
+        message = b"".join([ZYGOTE_REQUEST.pack(w.uid_index, prefault) for w, _ in made])
+        theirs = [fd for _, ends in made for fd in ends]
+        try:
+            socket.send_fds(self.zygote, [message], theirs)
+        except OSError:
+            for w, _ in made:
+                self.free_uids.append(w.uid_index)
+                for fd in (w.out_r, w.res_r, w.job_w):
                     os.close(fd)
-                return w
+            self._zygote_lost()
+        else:
+            asked = time.monotonic()
+            self.forking.extend((w, asked) for w, _ in made)
+        for fd in theirs:
+            os.close(fd)
+
+    def _fork_warm(self, prefault=None):
+        """Fork one warm child here (no zygote). None when no uid is free (a
+        reap frees one). A child forked for a job already waiting skips the
+        prefault run: its faults would cost the job more than they save."""
+        if not self.free_uids:
+            return None
+        prefault = self.prefault if prefault is None else prefault
+        w, (out_w, res_w, job_r) = self._new_warm()
         # What the server grew by since its warm-up (its code cache, its
         # heap) is not a job's to pay for in a child forked here.
         _CS.inherited_as = self._grown_address_space()

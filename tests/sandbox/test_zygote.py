@@ -231,3 +231,45 @@ def test_a_run_sent_right_after_the_server_died_runs_in_a_new_one():
                 time.sleep(0.001)
             ok(sb, n + 1)
             assert sb.server_pid != pid
+
+
+def _switches(pid):
+    return int(_status(pid, "voluntary_ctxt_switches"))
+
+
+def _live_warm(sb):
+    return [p for p in _children(sb.server_pid) if _comm(p) == "sandbox-child"]
+
+
+def test_the_pool_is_refilled_in_bursts_once_it_runs_low_or_idle():
+    # refill_idle: how long no run must be in flight before the pool is topped
+    # up (2 ms by default); long here, so that only running low refills it.
+    sb = Sandbox(pool_size=2)
+    sb._server_options.update(warm=6, refill_idle=30.0)
+    with sb:
+        zygote = _zygote(sb)
+        _warm(sb)
+        for i in range(3):
+            ok(sb, i)
+        time.sleep(0.3)
+        # 3 of 6 left, more than the pool (2) needs: no refill while "busy".
+        assert len(_live_warm(sb)) == 3
+        before = _switches(zygote)
+        ok(sb)  # 2 left: low, the 4 missing are asked for at once
+        warm = _warm(sb)
+        assert len(warm) == 6
+        # One burst: the zygote woke once (or twice) for it, not four times.
+        assert _switches(zygote) - before <= 2
+        assert len({_status(p, "Uid").split()[0] for p in warm}) == (6 if sb.walls.get("uid") else 1)
+        assert sb.restarts == 0
+
+
+def test_an_idle_pool_is_topped_up():
+    sb = Sandbox(pool_size=2)
+    sb._server_options.update(warm=6, refill_idle=0.2)
+    with sb:
+        _warm(sb)
+        ok(sb)
+        # One gone, 5 left: refilled only once no run was in flight for 0.2 s.
+        assert len(_warm(sb)) == 6
+        assert sb.restarts == 0
