@@ -31,7 +31,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "platform" / "codekids"
 
 # The order of rooms, low to high. A room may import the rooms to its left.
-ROOMS = ("bank", "accounts", "clubs", "counter", "learning", "following", "coordination")
+ROOMS = ("bank", "accounts", "clubs", "counter", "learning", "sync", "following", "coordination")
 
 # Small helpers any room may import; they import no room.
 BASE = frozenset(
@@ -64,6 +64,7 @@ ASSEMBLERS = frozenset(
         "main",
         "migrations",
         "models",
+        "network_world",
         "plumbing",
         "security_policy",
         "web",
