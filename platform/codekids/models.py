@@ -25,3 +25,14 @@ from codekids.learning.models import (  # noqa: F401
     Project,
     Submission,
 )
+from codekids.sync.models import (  # noqa: F401
+    SyncBatch,
+    SyncBox,
+    SyncChild,
+    SyncItem,
+    SyncOutbox,
+    SyncProject,
+    SyncProjectKey,
+    SyncPseudonym,
+    SyncSettings,
+)
