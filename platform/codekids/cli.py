@@ -1,5 +1,5 @@
 """Command line: `codekids init-db | demo | create-coordinator | serve | backup | restore`,
-`codekids exercises ...` and `codekids counter verify`.
+`codekids exercises ...`, `codekids counter verify` and `codekids sync [setup | status]`.
 
 Errors are one clear line on stderr and exit code 1, never a traceback: the
 people running these commands are librarians' IT volunteers as often as developers.
@@ -193,7 +193,14 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         return
     settings = current_app.config["CODEKIDS"]
     logs.configure(settings.log_format or "text", settings.log_level)
-    _serve_development(current_app._get_current_object(), host, port)
+    from codekids.sync.syncer import SyncThread
+
+    # One process: the syncer is a thread beside the server (it idles until set up).
+    syncer = SyncThread(current_app._get_current_object()).start()
+    try:
+        _serve_development(current_app._get_current_object(), host, port)
+    finally:
+        syncer.close()
 
 
 def _serve_development(app: Flask, host: str, port: int) -> None:
@@ -290,8 +297,13 @@ def serve_command(host, port, workers, threads, run_migrations) -> None:
     db.get_engine().dispose()
     options = gunicorn_options(settings, host, port, workers, threads)
     click.echo(f"Serving CODE Kids at http://{options['bind']}/ with {options['workers']} workers")
-    # One pooled database connection per thread unless CODEKIDS_DB_POOL_SIZE says otherwise.
-    _GunicornApp(options, {"db_pool_size": settings.db_pool_size or threads}).run()
+    syncer = _start_background_syncer()  # a club box sends its counted work by itself
+    db.get_engine().dispose()
+    try:
+        # One pooled database connection per thread unless CODEKIDS_DB_POOL_SIZE says otherwise.
+        _GunicornApp(options, {"db_pool_size": settings.db_pool_size or threads}).run()
+    finally:
+        _stop_background_syncer(syncer)
 
 
 # Longer than any browser keeps an idle connection (Chrome 300 s, Firefox 115 s), so
@@ -400,6 +412,190 @@ def counter_verify_command(no_trace: bool) -> None:
     click.echo(f"OK: {lines} counted lines in the ledger; every total matches.")
 
 
+# ---- sync: this site as a club laptop ("box") feeding the national total (issue 19) ------
+
+# What `codekids sync` says of each result, for the librarian's IT volunteer.
+SYNC_RESULT_WORDS = {
+    "offline": "The national server could not be reached ({detail}). Nothing is lost: "
+               "the box tries again by itself.",
+    "token_revoked": "The national server refused this box's token: a coordinator revoked "
+                     "it. Nothing is lost on the box. Ask the coordinator for a new token, "
+                     "then run `codekids sync setup --server {server} --token NEW-TOKEN`.",
+    "token_unknown": "The national server does not know this box's token ({detail}). Nothing "
+                     "is lost on the box. Check the token with the coordinator, then run "
+                     "`codekids sync setup --server {server} --token TOKEN` again.",
+    "server_error": "The national server had a problem ({detail}). Nothing is lost: the box "
+                    "tries again by itself.",
+    "bad_answer": "The national server's answer could not be read ({detail}). Nothing is "
+                  "lost: the box sends the same batch again later.",
+    "not_set_up": "This site is not set up as a club box yet: run "
+                  "`codekids sync setup --server URL --token TOKEN` first.",
+    "busy": "Another sync is running on this box right now; try again in a minute.",
+}
+
+
+def _sync_words(result, server: str = "URL") -> str:
+    if result.result == "ok":
+        if not result.batches:
+            return "Nothing was waiting; the national server answers."
+        return (f"Done: {result.items} item(s) sent in {result.batches} batch(es); the "
+                f"national server accepted {result.accepted} ({result.lines} lines) and "
+                f"refused {result.rejected}.")
+    return SYNC_RESULT_WORDS.get(result.result, "{detail}").format(
+        detail=result.detail or result.result, server=server)
+
+
+def _when(at) -> str:
+    from codekids.i18n import local_time
+
+    return local_time(at).strftime("%Y-%m-%d %H:%M") if at else "never"
+
+
+@click.group("sync", invoke_without_command=True)
+@click.pass_context
+def sync_group(ctx: click.Context) -> None:
+    """Send this club laptop's counted work to the national server now.
+
+    `codekids sync setup` makes the site a club box first; then `codekids serve`
+    and `codekids demo` sync by themselves every CODEKIDS_SYNC_INTERVAL seconds.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sync_now_command)
+
+
+@with_appcontext
+def sync_now_command() -> None:
+    from codekids.sync import box, client
+
+    _require_current_schema()
+    row = box.settings()
+    if row is not None:
+        click.echo(f"Syncing with {row.server_url} ...")
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  batch {done} of {total} answered")
+
+    result = client.sync(progress)
+    click.echo(_sync_words(result, row.server_url if row else "URL"))
+    if not result.ok:
+        sys.exit(1)
+
+
+@sync_group.command("setup")
+@click.option("--server", required=True, help="The national server's address, e.g. "
+                                              "https://codekids.ro")
+@click.option("--token", required=True, help="The box's token, as the coordinator gave it.")
+@with_appcontext
+def sync_setup_command(server: str, token: str) -> None:
+    """Make this site a club box that syncs to the national server (checks it first)."""
+    from codekids.sync import box, client
+
+    _require_current_schema()
+    try:
+        server = box.normalise_server_url(server)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    token = token.strip()
+    if not token:
+        raise click.ClickException("the token is empty")
+    click.echo(f"Checking {server} ...")
+    answer = client.check(server, token)
+    if answer.result not in ("ok", "offline"):
+        raise click.ClickException(
+            "nothing was stored: " + _sync_words(client.SyncResult(answer.result, answer.detail),
+                                                 server))
+    replaced = box.is_box()
+    box.configure(server, token)
+    if answer.result == "ok":
+        box.record_attempt("ok", "set up")
+        click.echo(f"The national server answers and accepts the token "
+                   f"(ending in {box.token_hint(token)}).")
+    else:
+        click.echo(f"Warning: the national server could not be reached now ({answer.detail}); "
+                   "the settings are stored anyway and the box keeps trying.")
+    interval = current_app.config["CODEKIDS"].sync_interval
+    click.echo(("Replaced the box's settings" if replaced else "This site is now a club box")
+               + f": `codekids serve` and `codekids demo` sync every {interval} seconds, "
+               "`codekids sync` syncs now, `codekids sync status` tells how it went.")
+    if not replaced:
+        click.echo("If `codekids serve` is running now, restart it so that it syncs by itself.")
+
+
+@sync_group.command("status")
+@with_appcontext
+def sync_status_command() -> None:
+    """Say when the box last synced, how it went and what is still waiting."""
+    from codekids.sync import box
+
+    _require_current_schema()
+    st = box.status()
+    if not st.configured:
+        raise click.ClickException(SYNC_RESULT_WORDS["not_set_up"])
+    result = st.last_result or "none yet"
+    click.echo(f"National server:  {st.server_url}")
+    click.echo(f"Last attempt:     {_when(st.last_attempt_at)} ({result}"
+               + (f": {st.last_detail}" if st.last_detail and st.last_result != "ok" else "")
+               + ")")
+    click.echo(f"Last success:     {_when(st.last_success_at)}")
+    click.echo(f"Waiting:          {st.waiting_items} item(s), {st.waiting_lines} line(s)")
+    click.echo(f"Accepted:         {st.accepted} item(s), {st.accepted_lines} line(s) counted "
+               "nationally")
+    reasons = ", ".join(f"{k}: {v}" for k, v in st.reasons.items())
+    click.echo(f"Refused:          {st.rejected} item(s)" + (f" ({reasons})" if reasons else ""))
+    if st.running:
+        click.echo(f"Running now:      batch {st.done} of {st.total}")
+    if not st.enabled:
+        click.echo("Background sync:  stopped (the token was refused); run `codekids sync "
+                   "setup` with a new token")
+    else:
+        click.echo(f"Next attempt:     {_when(st.next_attempt_at) if st.next_attempt_at else 'soon'}")
+
+
+@sync_group.command("background", hidden=True)
+@click.option("--parent-pid", type=int, default=None,
+              help="Stop when this process is gone (what `codekids serve` passes).")
+@with_appcontext
+def sync_background_command(parent_pid: int | None) -> None:
+    """Run the background syncer in the foreground (what `codekids serve` starts)."""
+    import threading
+
+    from codekids.sync import syncer
+
+    settings = current_app.config["CODEKIDS"]
+    logs.configure(settings.log_format or "text", settings.log_level)
+    stop = threading.Event()
+    try:
+        syncer.run_forever(current_app._get_current_object(), stop, parent_pid=parent_pid)
+    except KeyboardInterrupt:
+        pass
+
+
+def _start_background_syncer():
+    """`codekids serve`'s syncer: one small process beside gunicorn (never one per
+    worker), on a site set up as a club box. None on a site that is not (a national
+    server): `codekids sync setup` says to restart `codekids serve`."""
+    import os
+    import subprocess
+
+    from codekids.sync import box
+
+    if not box.is_box():
+        return None
+    code = ("from codekids.cli import main; "
+            f"main(['sync', 'background', '--parent-pid', '{os.getpid()}'])")
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def _stop_background_syncer(process) -> None:
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except Exception:  # still there after 10 s: it is only the syncer
+        process.kill()
+
+
 def _require_current_schema() -> None:
     current, head = _schema_state()
     if current != head:
@@ -435,7 +631,8 @@ def init_app(app: Flask) -> None:
     from codekids.bank.cli import exercises_group
 
     for command in (init_db_command, demo_command, create_coordinator_command, serve_command,
-                    backup_command, restore_command, exercises_group, counter_group):
+                    backup_command, restore_command, exercises_group, counter_group,
+                    sync_group):
         app.cli.add_command(command)
 
 

@@ -93,6 +93,9 @@ class Settings:
     # submissions in a row, or after trying it this many minutes without a pass.
     stuck_failed_streak: int = 3
     stuck_minutes: int = 20
+    # A club laptop set up with `codekids sync setup` sends its counted work to the
+    # national server this often (seconds), and backs off while offline (sync/box.py).
+    sync_interval: int = 300
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -129,6 +132,7 @@ class Settings:
             counter_playground_daily_cap=_env_int("CODEKIDS_COUNTER_PLAYGROUND_DAILY_CAP", 200),
             stuck_failed_streak=_env_int("CODEKIDS_STUCK_FAILED_STREAK", 3),
             stuck_minutes=_env_int("CODEKIDS_STUCK_MINUTES", 20),
+            sync_interval=_env_int("CODEKIDS_SYNC_INTERVAL", 300),
         )
 
     def apply(self, overrides: dict) -> None:
@@ -161,6 +165,8 @@ class Settings:
         if not _known_time_zone(self.time_zone):
             raise SettingsError(f"CODEKIDS_TIME_ZONE must be a time zone name such as "
                                 f"Europe/Bucharest, not {self.time_zone!r}")
+        if self.sync_interval < 10:
+            raise SettingsError("CODEKIDS_SYNC_INTERVAL must be 10 seconds or more")
         if self.log_format not in ("", "json", "text"):
             raise SettingsError("CODEKIDS_LOG_FORMAT must be json or text")
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
