@@ -33,11 +33,14 @@ of need. Right after ``fork`` such a child starts its own session, keeps only
 its three pipes (job on fd 0, stdout, results) and /dev/null, sets the
 job-independent rlimits, drops to an unprivileged uid that no other live
 child has, cannot gain privileges, loads the child seccomp filter, dies with
-the server, and blocks reading its job pipe. (With ``prefault`` on, it also
-runs a small program of ours down a job's path, taking a run's copy-on-write
-faults before the job arrives; off by default: measured, it adds ~0.3 ms of
-CPU per child and no latency that stands out of the noise on 2 cores, and
-under load CPU is what runs out.)
+the server, and blocks reading its job pipe. Once the server has had nothing
+to do for ``prefault_idle`` (PREFAULT_IDLE, 25 ms), it tells each warm child
+that has not done so to *prefault*: to run a small program of ours down a
+job's path, taking a run's copy-on-write faults before the job arrives (a
+spaced run's child then works ~0.7 ms instead of ~1.1 ms), with CPU the
+machine had to spare; under load the sandbox is never idle that long and
+spends nothing on it. (``prefault`` on makes every child do it at fork: it
+adds ~0.3 ms of CPU per child, and under load CPU is what runs out.)
 A job (marshalled by the server: source or the cached compiled code, stdin,
 limits) goes to one warm child, which never gets another: one
 fresh process per run, as before. Only after the job arrived does the child
@@ -308,7 +311,7 @@ class Warm:
     """A pre-forked child that has applied everything job-independent and
     waits, blocked on its job pipe, for the one job it will ever run."""
 
-    __slots__ = ("pid", "pidfd", "out_r", "res_r", "job_w", "uid_index")
+    __slots__ = ("pid", "pidfd", "out_r", "res_r", "job_w", "uid_index", "prefaulted")
 
 
 # ---------------------------------------------------------------------------
@@ -453,6 +456,7 @@ ZYGOTE_REPLY = struct.Struct("!q")  # the child's pid, or -errno
 ZYGOTE_TIMEOUT = 5.0  # seconds an announcement may take before the zygote counts as stuck
 ZYGOTE_BURST = 8  # requests the zygote clones in one burst at most
 REFILL_IDLE = 0.002  # seconds with no run in flight before the warm pool is refilled
+PREFAULT_IDLE = 0.025  # seconds with nothing to do before warm children prefault
 # Held for the whole call: the child starts with this thread holding the GIL.
 _LIBC = ctypes.PyDLL(None, use_errno=True)
 
@@ -560,7 +564,7 @@ def _zygote_serve(server, sock):
                 if pid == 0:  # the child: its siblings' pipe ends are closed in _child_prepare
                     try:
                         _child_prepare(server, uid_index, *fds, prefault=prefault)
-                        _child_run(server, _child_take_job())
+                        _child_run(server, _child_take_job(server))
                     finally:
                         os._exit(EXIT_SETUP_FAILED)
                 pids.append(pid)
@@ -626,13 +630,21 @@ def _child_prepare(server, uid_index, out_w, res_w, job_r, prefault=None):
         _rehearse(server, 1, server.prefault_code, _discard, [{"stdin": "1\n"}])
 
 
-def _child_take_job():
+def _child_take_job(server):
     """Block until the server hands this warm child its one job, acknowledge
-    it, then apply the job's own limits before anything is compiled or run."""
-    head = _read_exact(CHILD_JOB, 4)
-    if head is None:  # the server retired this warm child
-        os._exit(0)
-    body = _read_exact(CHILD_JOB, HEADER.unpack(head)[0])
+    it, then apply the job's own limits before anything is compiled or run.
+    An empty frame before it is the server's "nothing to do: prefault now"
+    (``Server._prefault_idle``): our own small program down a job's path,
+    before any job arrived, as ``_child_prepare`` does with ``prefault``."""
+    while True:
+        head = _read_exact(CHILD_JOB, 4)
+        if head is None:  # the server retired this warm child
+            os._exit(0)
+        size = HEADER.unpack(head)[0]
+        if size:
+            break
+        _rehearse(server, 1, server.prefault_code, _discard, [{"stdin": "1\n"}])
+    body = _read_exact(CHILD_JOB, size)
     if body is None:
         os._exit(0)
     # Written by the server (trusted), never by a child.
@@ -844,6 +856,10 @@ class Server:
         self.running = 0
         self.last_busy = 0.0  # when a run was last in flight or waiting (monotonic)
         self.refill_idle = float(config.get("refill_idle", REFILL_IDLE))
+        # After this long with nothing to do, warm children are told to prefault
+        # (None: never; see _prefault_idle).
+        idle = config.get("prefault_idle", PREFAULT_IDLE)
+        self.prefault_idle = None if idle is None else float(idle)
         self.finished = deque()  # answered jobs whose child waits to be dismissed
         self.warm_target = max(0, int(config.get("warm", 3 * self.pool)))
         self.warm = deque()
@@ -936,6 +952,8 @@ class Server:
                 timeout = 0.0
             else:
                 due = self._refill_due_in()
+                if due is None:
+                    due = self._prefault_due_in()
                 if due is not None:
                     timeout = min(timeout, due)
             if (timeout > 0.0 and not self.running) or overdue:
@@ -980,6 +998,35 @@ class Server:
             ):
                 self._dismiss(self.finished.popleft())
             self._fork_batch()
+            self._prefault_idle()
+
+    def _prefault_due_in(self) -> float | None:
+        """Seconds until idle warm children are told to prefault, or None."""
+        if self.prefault_idle is None or self.running or self.pending or self.forking:
+            return None
+        if all(w.prefaulted for w in self.warm):
+            return None
+        return max(0.0, self.prefault_idle - self._idle_for())
+
+    def _prefault_idle(self):
+        """Once nothing has been in flight for ``prefault_idle`` (the pool full),
+        each warm child that has not yet done so is told to prefault: to take
+        the copy-on-write faults a run's path causes now, while the machine has
+        nothing else to do, and not once the next job is here (a run's first
+        ~0.5 ms). Under load the sandbox is never idle that long and spends no
+        CPU on it; ``prefault`` (always, at fork) stays a tuning option."""
+        due = self._prefault_due_in()
+        if due is None or due > 0.0:
+            return
+        if self._refill_wanted():
+            return  # the refill first; its children prefault once it is done
+        for w in self.warm:
+            if not w.prefaulted:
+                w.prefaulted = True
+                try:
+                    os.write(w.job_w, HEADER.pack(0))
+                except OSError:
+                    pass  # dead: reaped as any warm child that died
 
     def _dispatch(self):
         """Start queued runs, oldest first, while fewer than ``pool`` are in flight. A
@@ -1200,6 +1247,7 @@ class Server:
         """A warm child's record, its uid and pipes (the child's ends returned)."""
         w = Warm()
         w.uid_index = self.free_uids.pop()
+        w.prefaulted = False
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         res_r, res_w = os.pipe2(os.O_CLOEXEC)
         job_r, job_w = os.pipe2(os.O_CLOEXEC)
@@ -1213,6 +1261,8 @@ class Server:
         made = [self._new_warm() for _ in range(min(count, len(self.free_uids)))]
         if not made:
             return
+        for w, _ in made:
+            w.prefaulted = prefault
         message = b"".join([ZYGOTE_REQUEST.pack(w.uid_index, prefault) for w, _ in made])
         theirs = [fd for _, ends in made for fd in ends]
         try:
@@ -1237,6 +1287,7 @@ class Server:
             return None
         prefault = self.prefault if prefault is None else prefault
         w, (out_w, res_w, job_r) = self._new_warm()
+        w.prefaulted = prefault
         # What the server grew by since its warm-up (its code cache, its
         # heap) is not a job's to pay for in a child forked here.
         _CS.inherited_as = self._grown_address_space()
@@ -1246,7 +1297,7 @@ class Server:
         if pid == 0:  # the child (forked here: no zygote)
             try:
                 _child_prepare(self, w.uid_index, out_w, res_w, job_r, prefault)
-                _child_run(self, _child_take_job())
+                _child_run(self, _child_take_job(self))
             finally:  # a child never returns into the server loop
                 os._exit(EXIT_SETUP_FAILED)
         for fd in (out_w, res_w, job_r):

@@ -273,3 +273,36 @@ def test_an_idle_pool_is_topped_up():
         # One gone, 5 left: refilled only once no run was in flight for 0.2 s.
         assert len(_warm(sb)) == 6
         assert sb.restarts == 0
+
+
+def _minor_faults(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(") ", 1)[1].split()[7])
+
+
+def _faults_after_idle(prefault_idle):
+    sb = Sandbox(pool_size=1)
+    sb._server_options.update(warm=3, prefault_idle=prefault_idle)
+    with sb:
+        ok(sb)
+        time.sleep(0.3)  # the run's own child dismissed, the pool refilled
+        warm = _warm(sb)
+        before = {p: _minor_faults(p) for p in warm}
+        time.sleep(1.5)
+        after = {p: _minor_faults(p) for p in warm}
+        # The warm children then run jobs as before: no output of the prefault
+        # run, nothing of it on the job's CPU clock.
+        for i in range(4):
+            r = sb.run("print(input())", stdin=f"x{i}\n")
+            assert (r.status, r.stdout) == ("ok", f"x{i}\n"), r
+            assert r.cpu_ms < 500
+        assert sb.restarts == 0
+        return [after[p] - before[p] for p in warm]
+
+
+def test_idle_warm_children_prefault_and_then_run_jobs_as_before():
+    # Nothing to do for prefault_idle (1 s here, 25 ms by default): each
+    # warm child walks a job's path once, taking its copy-on-write faults.
+    assert all(d > 50 for d in _faults_after_idle(1.0))
+    # Off: a waiting child takes no fault at all.
+    assert all(d == 0 for d in _faults_after_idle(None))
