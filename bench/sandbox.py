@@ -13,6 +13,9 @@
    fork server, of its zygote (the process that forks the children) and of
    every child (reaped by the server: its children's times), read from
    ``/proc``, per run. Target: at most 2 ms.
+   Beside it, the floor under it on this machine: the CPU of a bare
+   ``fork()`` + ``_exit()`` of a process that imported what the zygote has
+   (a fresh ``python -I -S`` importing ``sandbox.server``; parent + child).
 3. Guard overhead: counting primes below 50,000 under the language policy
    (compiled by ``sandbox.policy``, run with the sandbox's guards) against
    the same source run by plain ``exec``, both in this process. Target: at
@@ -174,6 +177,38 @@ def bench_trivial_cpu(sb: Sandbox, runs: int) -> dict:
     return {"server_and_children": (s1 - s0) * per_run, "zygote": (z1 - z0) * per_run}
 
 
+FORK_FLOOR = """\
+import gc, os, resource, sys
+sys.path[:0] = {paths!r}
+import sandbox.server  # noqa: F401 - the zygote's modules
+gc.collect()
+gc.freeze()
+n = {runs}
+r0, c0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+r1, c1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+used = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+        + c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime)
+print(used * 1000 / n)
+"""
+
+
+def bench_fork_floor(runs: int) -> float:
+    """ms of CPU (parent + child) of a bare fork + exit of a zygote-sized process."""
+    import sandbox
+
+    paths = [str(Path(sandbox.__file__).resolve().parents[1])] + [p for p in sys.path if p]
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", FORK_FLOOR.format(paths=paths, runs=runs)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return float(out.strip())
+
+
 def bench_guards(rounds: int) -> dict:
     plain_code = compile(PRIMES, "<plain>", "exec")
     guarded_code = compile_program(PRIMES, module_names())
@@ -225,6 +260,7 @@ def main(argv=None) -> int:
         sb.run_many(SUBMISSION, INPUTS)  # start-up and warm caches are not what we measure
         grading = bench_grading(sb, args.rounds)
         trivial = bench_trivial_cpu(sb, args.trivial_runs)
+        floor = bench_fork_floor(args.trivial_runs)
         guards = bench_guards(max(5, args.rounds // 3))
         throughput = bench_throughput(sb, args.seconds)
         walls = {k: v for k, v in sb.walls.items() if v}
@@ -261,6 +297,10 @@ def main(argv=None) -> int:
     print(f"{line:<58} {trivial['zygote']:>10.2f}ms")
     line = "  trivial run's total CPU"
     print(f"{line:<58} {total:>10.2f}ms {'<= 2 ms':>10}")
+    line = "  the floor: bare fork + exit of a zygote-sized process"
+    print(f"{line:<58} {floor:>10.2f}ms")
+    line = "  trivial run's total CPU / the floor"
+    print(f"{line:<58} {total / floor:>11.2f}x")
     print(f"{'primes below 50,000, plain exec (median)':<58} {guards['plain'] * ms:>10.1f}ms")
     print(
         f"{'primes below 50,000, under the guards (median)':<58} {guards['guarded'] * ms:>10.1f}ms"
