@@ -71,7 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(bp)
 
     from codekids import cli, counter
+    from codekids.sync import views as sync_views
 
     counter.init_app(app)
+    sync_views.init_app(app)  # the sync API: its blueprint, CSRF-exempt, its gzip bodies
     cli.init_app(app)
     return app

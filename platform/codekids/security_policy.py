@@ -93,6 +93,10 @@ ROUTES: dict[str, Policy] = {
     "following.report_now": CLUB_STAFF,
     "following.report": CLUB_STAFF,
     "following.report_csv": CLUB_STAFF,
+    # A club laptop's sync with the national server (issue 19): the box's staff; 404 on
+    # a site that is not set up as a box.
+    "following.sync_now": CLUB_STAFF,
+    "following.sync_state": CLUB_STAFF,
     # Diplomas and a child's data (export, delete).
     "following.diplomas": CHILD_STAFF,
     "following.diploma": CHILD_STAFF,
@@ -118,6 +122,10 @@ ROUTES: dict[str, Policy] = {
     # Public figures: anyone, and other websites may frame the embed.
     "counter.api": ANYONE,
     "counter.embed": ANYONE,
+    # The sync API (sync/views.py): club laptops, by their bearer token, no session;
+    # the view itself refuses a missing, unknown or revoked token (401 JSON).
+    "sync.batches": ANYONE,
+    "sync.batches_other_methods": ANYONE,
 }
 
 

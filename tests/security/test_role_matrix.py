@@ -73,6 +73,13 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/invitatie/<token>"):                             (NF,    NF,    NF,    NF,    NF,    NF,    NF,    NF),
     ("GET",  "/api/v1/counter"):                                (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     ("GET",  "/counter/embed"):                                 (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # The sync API: club laptops by their bearer token, never a session; without a token
+    # everyone gets the view's own 401 JSON (OK here: the route policy let them through).
+    ("POST", "/api/v1/sync/batches"):                           (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    ("GET",  "/api/v1/sync/batches"):                           (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    ("PUT",  "/api/v1/sync/batches"):                           (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    ("PATCH", "/api/v1/sync/batches"):                          (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    ("DELETE", "/api/v1/sync/batches"):                         (OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     # ---- staff: a password of their own (children have none) ------------------------------
     ("GET",  "/parola"):                                        (LOGIN, NO,    NO,    OK,    OK,    OK,    OK,    OK),
     ("POST", "/parola"):                                        (LOGIN, NO,    NO,    OK,    OK,    OK,    OK,    OK),
@@ -112,6 +119,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET",  "/cluburi/<id:club_id>/intalniri/<id:session_id>"):
                                                                 (LOGIN, NO,    NO,    OK,    NO,    OK,    NO,    OK),
     ("GET",  "/cluburi/<id:club_id>/raport"):                   (LOGIN, NO,    NO,    OK,    NO,    OK,    NO,    OK),
+    # the club laptop's sync box alone: 404, the test site is not set up as a club laptop
+    ("GET",  "/cluburi/<id:club_id>/sincronizare"):             (LOGIN, NO,    NO,    NF,    NO,    NF,    NO,    NF),
     ("GET",  "/cluburi/<id:club_id>/raport/<int(min=2000, max=2200):year>/<int(min=1, max=12):month>"):
                                                                 (LOGIN, NO,    NO,    OK,    NO,    OK,    NO,    OK),
     ("GET",  "/cluburi/<id:club_id>/raport/<int(min=2000, max=2200):year>/<int(min=1, max=12):month>.csv"):
@@ -143,6 +152,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/cluburi/<id:club_id>/teme/<id:assignment_id>/stergere"):
                                                                 (LOGIN, NO,    NO,    NF,    NO,    NF,    NO,    NF),  # ?
     ("POST", "/cluburi/<id:club_id>/intalniri/incepe"):         (LOGIN, NO,    NO,    OK,    NO,    OK,    NO,    OK),  # ?
+    # "sync now": 404, the test site is not set up as a club laptop
+    ("POST", "/cluburi/<id:club_id>/sincronizare"):             (LOGIN, NO,    NO,    NF,    NO,    NF,    NO,    NF),  # ?
     ("POST", "/cluburi/<id:club_id>/intalniri/<id:session_id>/incheie"):
                                                                 (LOGIN, NO,    NO,    OK,    NO,    OK,    NO,    OK),  # ?
     # no child posted: none of the meeting's club

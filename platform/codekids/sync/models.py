@@ -60,6 +60,8 @@ class SyncBox(Base):
     label: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     token_hint: Mapped[str] = mapped_column(String(8))
+    # The token before the last replacement: a box still using it is told "revoked".
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

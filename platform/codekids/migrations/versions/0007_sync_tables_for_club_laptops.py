@@ -41,6 +41,7 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=80), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('token_hint', sa.String(length=8), nullable=False),
+    sa.Column('previous_token_hash', sa.String(length=64), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
@@ -53,6 +54,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sync_boxes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sync_boxes_club_id'), ['club_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_boxes_previous_token_hash'), ['previous_token_hash'], unique=False)
 
     op.create_table('sync_pseudonyms',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +184,7 @@ def downgrade() -> None:
     op.drop_table('sync_batches')
     op.drop_table('sync_pseudonyms')
     with op.batch_alter_table('sync_boxes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_boxes_previous_token_hash'))
         batch_op.drop_index(batch_op.f('ix_sync_boxes_club_id'))
 
     op.drop_table('sync_boxes')
