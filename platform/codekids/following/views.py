@@ -16,6 +16,7 @@ counter is above clubs and below following (ARCHITECTURE.md).
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 
 from babel import Locale
@@ -45,6 +46,8 @@ from codekids.counter import service as counter
 from codekids.csv_export import csv_response
 from codekids.following import service
 from codekids.i18n import current_locale, format_month, local_time
+from codekids.sync import box as sync_box
+from codekids.sync import client as sync_client
 
 bp = Blueprint("following", __name__, url_prefix="/cluburi")
 
@@ -125,7 +128,112 @@ def club(club_id: int):
     return render_template("librarian/club.html", club=club,
                            children=accounts.club_children(club, include_inactive=True),
                            lines=service.club_lines(club), locks=accounts.club_locks(club),
-                           local=local_time, computer_code=devices.label)
+                           local=local_time, computer_code=devices.label,
+                           **_sync_block())
+
+
+# ---- the club laptop's sync with the national server (issue 19) --------------------------
+# Shown only on a box (a site set up with `codekids sync setup`). One sync at a time on
+# the box (sync/box.exclusive): the button finds the background syncer running and shows
+# its progress instead.
+
+# What the last sync's result means, in a librarian's words.
+SYNC_RESULTS = {
+    "ok": lazy_gettext("It worked: the national server has everything that was sent."),
+    "offline": lazy_gettext("The national server could not be reached (is the internet "
+                            "connection down?). Nothing is lost: the laptop tries again by "
+                            "itself."),
+    "token_revoked": lazy_gettext("The national server no longer accepts this laptop: its "
+                                  "key was withdrawn. Nothing is lost on the laptop. Ask your "
+                                  "coordinator for a new key."),
+    "token_unknown": lazy_gettext("The national server does not recognise this laptop's key. "
+                                  "Nothing is lost on the laptop. Ask your coordinator to "
+                                  "check the key."),
+    "server_error": lazy_gettext("The national server had a problem. Nothing is lost: the "
+                                 "laptop tries again later."),
+    "bad_answer": lazy_gettext("The national server's answer could not be read. Nothing is "
+                               "lost: the laptop tries again later."),
+    "busy": lazy_gettext("A sync is already running on this laptop."),
+    "not_set_up": lazy_gettext("This laptop is not set up to sync."),
+}
+# Why the national server did not count a program (protocol.REASONS).
+SYNC_REASONS = {
+    "unknown_exercise": lazy_gettext("unknown exercise"),
+    "fails_tests": lazy_gettext("does not pass the tests"),
+    "other_version": lazy_gettext("another version of the exercise"),
+    "run_failed": lazy_gettext("the program does not run without an error"),
+    "bad_item": lazy_gettext("wrong data"),
+}
+# How often the page asks how a running sync is doing (static/js/sync.js).
+SYNC_POLL_SECONDS = 2
+# The button waits at most this long for its sync to start before answering.
+SYNC_START_SECONDS = 5.0
+
+
+def _sync_block() -> dict:
+    """The template's values for the club page's sync box: nothing on a site that is not
+    a box."""
+    status = sync_box.status()
+    if not status.configured:
+        return {"sync": None}
+    return {"sync": status, "sync_results": SYNC_RESULTS, "sync_reasons": SYNC_REASONS,
+            "sync_poll": SYNC_POLL_SECONDS}
+
+
+def _sync_fragment(club, status: int = 200):
+    resp = current_app.make_response((render_template(
+        "librarian/_sync.html", club=club, **_sync_block()), status))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _start_sync() -> None:
+    """A sync in a thread of this process; returns once it holds the box's lock (or
+    found another sync holding it), so the page shows it running from the start."""
+    app = current_app._get_current_object()
+    started = threading.Event()
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                sync_client.sync(on_start=started.set)
+        finally:
+            started.set()
+
+    threading.Thread(target=run, name="codekids-sync-now", daemon=True).start()
+    started.wait(SYNC_START_SECONDS)
+
+
+@bp.post("/<id:club_id>/sincronizare")
+def sync_now(club_id: int):
+    """Sync now. From the page's script (Accept: text/html fragment): started in a thread,
+    answered at once with the box showing progress. Without JavaScript: run to the end,
+    then back to the club page with the result said at the top."""
+    club = club_or_404(club_id)
+    if not sync_box.is_box():
+        abort(404)
+    if request.headers.get("X-Requested-With") == "fetch":
+        _start_sync()
+        return _sync_fragment(club, 202)
+    result = sync_client.sync()
+    words = SYNC_RESULTS.get(result.result, SYNC_RESULTS["server_error"])
+    if result.ok and result.batches:
+        words = ngettext("Sent %(num)s program; the national server accepted %(accepted)s.",
+                         "Sent %(num)s programs; the national server accepted %(accepted)s.",
+                         result.items, accepted=result.accepted)
+    elif result.ok:
+        words = _("Nothing was waiting to be sent; the national server answers.")
+    flash(words, "success" if result.ok else "warning")
+    return redirect(url_for("following.club", club_id=club.id) + "#sync-h")
+
+
+@bp.get("/<id:club_id>/sincronizare")
+def sync_state(club_id: int):
+    """The sync box alone, an HTML fragment that static/js/sync.js swaps in while a sync runs."""
+    club = club_or_404(club_id)
+    if not sync_box.is_box():
+        abort(404)
+    return _sync_fragment(club)
 
 
 # ---- assignments -------------------------------------------------------------------------

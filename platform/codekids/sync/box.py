@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -92,9 +93,13 @@ def _fernet() -> Fernet:
     # The token is kept encrypted with a key derived from the site's secret key (as the
     # children's card secrets are, accounts/secrets.py): a copy of the database alone
     # cannot feed the national total.
-    key = current_app.config["CODEKIDS"].secret_key.encode()
+    return _fernet_for(current_app.config["CODEKIDS"].secret_key)
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet_for(secret_key: str) -> Fernet:
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"codekids",
-                   info=b"sync token").derive(key)
+                   info=b"sync token").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
@@ -269,7 +274,7 @@ def _rows(where) -> list[tuple[SyncOutbox, Submission]]:
     return list(db.session.execute(
         select(SyncOutbox, Submission).join(Submission, Submission.id == SyncOutbox.submission_id)
         .where(where).order_by(SyncOutbox.id)
-    ).tuples())
+    ))
 
 
 def unanswered_batch_keys() -> list[str]:
@@ -282,11 +287,13 @@ def unanswered_batch_keys() -> list[str]:
     return [k for k, _ in rows]
 
 
-def next_batch(*, now: datetime | None = None, max_items: int = protocol.MAX_ITEMS,
-               max_bytes: int = protocol.MAX_BATCH_BYTES) -> Batch | None:
+def next_batch(*, now: datetime | None = None, max_items: int | None = None,
+               max_bytes: int | None = None) -> Batch | None:
     """The next batch to send, already marked "sent" and committed; None when nothing
     is owed. A batch whose answer was lost comes first, with its key and items."""
     now = now or utcnow()
+    max_items = max_items or protocol.MAX_ITEMS
+    max_bytes = max_bytes or protocol.MAX_BATCH_BYTES
     for key in unanswered_batch_keys():
         rows = _rows(SyncOutbox.batch_key == key)
         if rows:
@@ -365,7 +372,7 @@ def apply_answer(batch_key: str, answer) -> Applied:
     for result in results:
         if not isinstance(result, dict):
             raise BadAnswer("a result is not a JSON object")
-        status, lines = result.get("status"), result.get("lines", 0)
+        status, lines = result.get("status"), result.get("lines")
         if status not in (ACCEPTED, REJECTED):
             raise BadAnswer(f"unknown status {status!r}")
         if not isinstance(lines, int) or isinstance(lines, bool) or lines < 0:
@@ -566,12 +573,12 @@ def status() -> Status:
         select(func.count()).select_from(CountedLine)
         .where(CountedLine.submission_id.not_in(answered))) or 0
     by_status = dict(db.session.execute(
-        select(SyncOutbox.status, func.count()).group_by(SyncOutbox.status)).tuples().all())
+        select(SyncOutbox.status, func.count()).group_by(SyncOutbox.status)).all())
     accepted_lines = db.session.scalar(select(func.coalesce(func.sum(SyncOutbox.lines_national), 0))
                                        .where(SyncOutbox.status == ACCEPTED)) or 0
     reasons = dict(db.session.execute(
         select(SyncOutbox.reason, func.count()).where(SyncOutbox.status == REJECTED)
-        .group_by(SyncOutbox.reason).order_by(func.count().desc())).tuples().all())
+        .group_by(SyncOutbox.reason).order_by(func.count().desc())).all())
     progress = read_progress()
     return Status(
         configured=True, server_url=row.server_url, enabled=bool(row.enabled),

@@ -157,17 +157,23 @@ def check(server_url: str, token: str, *, http=None) -> Answer:
 ProgressCallback = Callable[[int, int], None]  # (batches done, batches in all)
 
 
-def sync(progress: ProgressCallback | None = None, *, http=None,
-         heartbeat: bool = True) -> SyncResult:
+def sync(progress: ProgressCallback | None = None, *, http=None, heartbeat: bool = True,
+         on_start: Callable[[], None] | None = None) -> SyncResult:
     """Send batches until nothing is owed or an attempt fails; record the attempt.
 
     ``heartbeat``: with nothing owed, still send an empty batch (the page's and the
     CLI's "sync now": the librarian learns the server answers and the coordinator
-    sees the box's contact). Needs an app context. Never raises."""
+    sees the box's contact). ``on_start``: called once this sync holds the box's
+    lock (or found another sync holding it). Needs an app context. Never raises."""
     try:
         with box.exclusive() as mine:
             if not mine:
+                if on_start:
+                    on_start()
                 return SyncResult(BUSY, "another sync is running on this box")
+            box.write_progress(0, 0, running=True)
+            if on_start:
+                on_start()
             return _sync(progress, http, heartbeat)
     except Exception as exc:  # a page or the CLI gets a result, never a traceback
         log.exception("sync failed")
