@@ -6,11 +6,11 @@
 
 Runs ``bench/load.py --children N --duration S`` (the same Python, the same
 environment: PYTHONPATH selects the code, as for the "before" profile taken on a
-worktree of 4b57be0), waits for its steady state (the ramp-up at 20 logins a
-second and ``--settle`` s of settling, 60 by default: the profile must not catch the
-login storm still queued), and samples the gunicorn master and everything
-below it with ``py-spy record --subprocesses --nonblocking --format raw`` for the
-steady state. It writes
+worktree of 4b57be0), waits for its steady state (the ramp-up: N children at 20
+logins a second, 30 s at least; then ``--settle`` s, 60 by default, so that the
+profile does not catch the login storm still queued), and samples the gunicorn
+master and everything below it for the steady state with ``py-spy record
+--subprocesses --nonblocking --gil --format raw``. It writes
 
 * ``OUT.raw``: the collapsed stacks as py-spy wrote them (flamegraph.pl or
   speedscope read them);
@@ -82,16 +82,19 @@ def find_server(load: subprocess.Popen, timeout: float = 600) -> tuple[int, list
 
 def record(args) -> None:
     out = Path(args.out)
+    # The ramp is passed, not left to load.py's default, so that this script knows
+    # when the steady state starts.
+    ramp = args.ramp if args.ramp is not None else max(30.0, args.children / args.login_rate)
     load_cmd = [sys.executable, str(BENCH / "load.py"), "--database", args.database,
                 "--children", str(args.children), "--duration", str(args.duration),
-                "--login-rate", str(args.login_rate), "--settle", str(args.settle)]
+                "--ramp", str(ramp), "--settle", str(args.settle)]
     report = out.with_suffix(".txt")
     with open(report, "w") as log:
         load = subprocess.Popen(load_cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
             master, workers = find_server(load)
             # The librarians log in (argon2) before the clock starts: a few seconds.
-            steady_in = args.children / args.login_rate + args.settle + 8
+            steady_in = ramp + args.settle + 8
             print(f"server {master}, workers {workers}; steady state in ~{steady_in:.0f} s",
                   flush=True)
             time.sleep(steady_in)
@@ -283,7 +286,9 @@ def main(argv=None) -> None:
     p.add_argument("--database", choices=("sqlite", "postgres"), default="postgres")
     p.add_argument("--children", type=int, default=800)
     p.add_argument("--duration", type=float, default=40.0)
-    p.add_argument("--login-rate", type=float, default=20.0)
+    p.add_argument("--login-rate", type=float, default=20.0,
+                   help="children logging in a second: the ramp is N / this, 30 s at least")
+    p.add_argument("--ramp", type=float, default=None, help="or the ramp-up in seconds")
     p.add_argument("--settle", type=float, default=60.0,
                    help="load.py's settling: on a busy machine the login storm takes long to drain")
     p.add_argument("--rate", type=int, default=100, help="py-spy samples a second")
