@@ -36,9 +36,15 @@ What one run does, end to end:
 
 1. Setup, in this process: a fresh database (an SQLite file in a temporary
    folder, or a fresh PostgreSQL database ``codekids_load_<pid>`` created on the
-   server of ``--postgres-url`` and dropped afterwards), migrations, ``N/15``
-   clubs of 15 children (``clubs.service.create_children``), a librarian per
-   club; the children's secrets are read with ``clubs.service.card_secret``.
+   server of ``--postgres-url`` and dropped afterwards), migrations, and the
+   national network world of ``codekids demo --network``
+   (``codekids.network_world``: 95 clubs in 18 counties, 1,300 children, a
+   librarian per club, a season of submissions and the counter's ledger); when N
+   is larger, clubs of about 15 children are added over the same 18 counties until
+   it has N children. The N children driven are whole clubs, taken county by county
+   in turn, and only those clubs' librarians watch their grids (as before: a
+   librarian per ~15 children); their secrets are read with
+   ``clubs.service.card_secret``.
 2. The real server: ``codekids serve`` in a subprocess on a free loopback port
    (``--workers``/``--threads``), waited for on ``/healthz`` (``/copii`` before
    that route existed). ``--profile PREFIX`` serves the same app through
@@ -120,6 +126,7 @@ class Child:
     id: int
     club_code: str
     sequence: tuple[str, ...]
+    kind: str = "pictures"  # or "words": the secret's kind decides the login form
 
 
 @dataclass
@@ -138,14 +145,23 @@ class World:
     grid_path: str = "/cluburi/{club_id}"
 
 
+def world_scale(n_children: int):
+    """The network world, or a larger one (more clubs over the same counties, about
+    CHILDREN_PER_CLUB children each) when N asks for more children than it has."""
+    from codekids.network_world import Scale
+
+    base = Scale()
+    if n_children <= base.children:
+        return base
+    extra = -(-(n_children - base.children) // CHILDREN_PER_CLUB)
+    return Scale(clubs=base.clubs + extra, children=n_children, weeks=base.weeks)
+
+
 def build_world(database_url: str, n_children: int) -> World:
-    """A migrated database with the clubs, children and librarians of one run."""
-    from codekids import create_app, db, migrate
-    from codekids.accounts import passwords
-    from codekids.accounts import service as accounts
-    from codekids.accounts.models import LIBRARIAN
-    from codekids.clubs import service as clubs
-    from codekids.clubs.models import County
+    """A migrated database holding the network world; the first ``n_children`` of
+    ``World.children`` (whole clubs, county by county in turn) are the ones to drive,
+    ``World.librarians`` the librarians of their clubs."""
+    from codekids import create_app, db, migrate, network_world, sandbox_client
 
     secret_key = secrets.token_urlsafe(48)
     app = create_app({"database_url": database_url, "secret_key": secret_key,
@@ -153,30 +169,24 @@ def build_world(database_url: str, n_children: int) -> World:
     world = World(database_url, secret_key)
     with app.app_context():
         migrate.upgrade(db.get_engine())
-        from sqlalchemy import select
-
-        county = db.session.scalars(select(County).order_by(County.id)).first()
-        password_hash = passwords.hash_password(PASSWORD)  # one argon2 hash, shared
-        n_clubs = max(1, -(-n_children // CHILDREN_PER_CLUB))
-        made = 0
-        for i in range(n_clubs):
-            club = clubs.create_club(name=f"Club de incarcare {i + 1}", library="Biblioteca",
-                                     town="Cluj-Napoca", county=county)
-            size = min(CHILDREN_PER_CLUB, n_children - made)
-            result = clubs.create_children(club, "\n".join(f"Copil {j + 1}" for j in range(size)))
-            if not result.ok:
-                raise SystemExit(f"could not create children: {result.problems[:3]}")
-            for child in result.created:
-                secret = clubs.card_secret(child)
-                world.children.append(Child(child.id, club.join_code, tuple(secret.value)))
-            made += size
-            username = f"bibliotecar{i + 1}"
-            librarian = accounts.create_staff(role=LIBRARIAN, username=username,
-                                           display_name=f"Bibliotecar {i + 1}", county=county,
-                                           password_hash=password_hash,
-                                           must_change_password=False)
-            accounts.set_librarian_clubs(librarian, [club])
-            world.librarians.append(Librarian(username, club.id))
+        seeded = network_world.seed(world_scale(n_children), password=PASSWORD,
+                                    progress=lambda m: print(f"  {m}", flush=True))
+        # Its graded programs came from this process's sandbox; the server has its own.
+        sandbox_client.stop()
+        by_county: dict[str, list] = {}
+        for club in seeded.clubs:
+            by_county.setdefault(club.county, []).append(club)
+        rounds = max(len(v) for v in by_county.values())
+        order = [v[i] for i in range(rounds) for v in by_county.values() if i < len(v)]
+        children_of: dict[int, list] = {}
+        for child in seeded.children:
+            children_of.setdefault(child.club_id, []).append(child)
+        for club in order:
+            for child in children_of.get(club.id, []):
+                world.children.append(Child(child.id, child.join_code, tuple(child.secret.value),
+                                            child.secret.kind))
+            if len(world.children) - len(children_of.get(club.id, [])) < n_children:
+                world.librarians.append(Librarian(club.librarian, club.id))
         bank = app.extensions["codekids_bank"]
         for exercise in bank.exercises.values():
             if exercise.solution.strip():
@@ -539,8 +549,11 @@ async def child_login(c: Client, child: Child) -> Response | None:
     if r is None:
         return None
     token = _CSRF_INPUT.search(r.body)
-    form = {"csrf_token": token.group(1).decode() if token else "",
-            "sequence": ",".join(child.sequence)}
+    form = {"csrf_token": token.group(1).decode() if token else ""}
+    if child.kind == "words":
+        form["words"] = " ".join(child.sequence)
+    else:
+        form["sequence"] = ",".join(child.sequence)
     r = await c.request("POST /copii/<club>/<child> (login)", "POST", page,
                         body=urlencode(form).encode(),
                         content_type="application/x-www-form-urlencoded")
@@ -720,7 +733,9 @@ def run_once(kind: str, n: int, args) -> RunResult:
     database = Database(kind, args.postgres_url)
     server = None
     try:
-        print(f"[{kind}] setting up {n} children in {-(-n // CHILDREN_PER_CLUB)} clubs...",
+        scale = world_scale(n)
+        print(f"[{kind}] seeding the network world ({scale.clubs} clubs, {scale.children} "
+              f"children, {scale.weeks} weeks of submissions); {n} children will be driven...",
               flush=True)
         world = build_world(database.app_url, n)
         server = Server(world, args.workers, args.threads, args.profile, database.tmp)

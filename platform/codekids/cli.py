@@ -182,13 +182,18 @@ def init_db_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--no-serve", is_flag=True, help="Set up and print the logins, then stop.")
+@click.option("--network", is_flag=True,
+              help="The national network instead: 95 clubs in 18 counties, ~1,300 children, "
+                   "a season of submissions (needs a database without other clubs).")
 @with_appcontext
-def demo_command(host: str, port: int, no_serve: bool) -> None:
+def demo_command(host: str, port: int, no_serve: bool, network: bool) -> None:
     """Set up a demo club with accounts, print their logins, and serve the site."""
     migrate.upgrade(db.get_engine())
-    logins = seed_demo()
     url = f"http://{host}:{port}/"
-    click.echo(format_logins(logins, url))
+    if network:
+        click.echo(_seed_network(url))
+    else:
+        click.echo(format_logins(seed_demo(), url))
     if no_serve:
         return
     settings = current_app.config["CODEKIDS"]
@@ -201,6 +206,30 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         _serve_development(current_app._get_current_object(), host, port)
     finally:
         syncer.close()
+
+
+def _seed_network(url: str) -> str:
+    """Seed the network world once (later runs only make its printed logins work again)
+    and return the logins to print."""
+    from codekids import network_world
+    from codekids.sandbox_client import SandboxUnavailable
+
+    seeded = False
+    if not network_world.exists():
+        try:
+            network_world.seed(progress=click.echo)
+            seeded = True
+        except SandboxUnavailable as exc:
+            raise click.ClickException(
+                f"the sandbox could not grade the bank's programs ({exc}); try again"
+            ) from None
+        except network_world.NetworkWorldError:
+            raise click.ClickException(
+                "the network demo needs a database without other clubs (this one has some, "
+                "e.g. from `codekids demo`); point CODEKIDS_DATABASE_URL at a new one, e.g. "
+                "CODEKIDS_DATABASE_URL=sqlite:///network.sqlite3"
+            ) from None
+    return network_world.format_logins(network_world.demo_logins(repair=not seeded), url)
 
 
 def _serve_development(app: Flask, host: str, port: int) -> None:
