@@ -544,7 +544,7 @@ def test_rejections_are_shown_with_their_reasons(app, world, login, national):
     c.post(f"/cluburi/{world.club}/sincronizare")
     html = c.get(f"/cluburi/{world.club}").get_data(as_text=True)
     assert "programs not accepted by the national server" in html
-    assert "does not pass the tests: 3" in html
+    assert "does not pass the tests (3)" in html
 
 
 def test_the_waiting_rows_are_waiting_before_a_sync(app, a_box):

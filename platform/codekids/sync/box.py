@@ -469,7 +469,13 @@ def due(*, now: datetime | None = None) -> bool:
 
 
 def _instance_file(name: str) -> Path:
-    return Path(current_app.instance_path) / name
+    """A file of this site's syncing in the instance folder, named after its database:
+    two sites sharing one instance folder (a test harness, a demo beside a box) do not
+    share a lock."""
+    url = current_app.config["CODEKIDS"].database_url
+    tag = hashlib.sha256(url.encode()).hexdigest()[:12]
+    stem, _, suffix = name.partition(".")
+    return Path(current_app.instance_path) / f"{stem}-{tag}.{suffix}"
 
 
 @contextlib.contextmanager
