@@ -193,7 +193,8 @@ def build_world(database_url: str, n_children: int) -> World:
                 stdin = exercise.tests[0].stdin if exercise.tests else ""
                 world.exercises.append({"id": exercise.id, "solution": exercise.solution,
                                         "stdin": stdin})
-        if any(r.rule == "/cluburi/<int:club_id>/progres" for r in app.url_map.iter_rules()):
+        if any(r.rule in ("/cluburi/<int:club_id>/progres", "/cluburi/<id:club_id>/progres")
+               for r in app.url_map.iter_rules()):
             world.grid_path = "/cluburi/{club_id}/progres"
         db.get_engine().dispose()
     return world
