@@ -112,6 +112,13 @@ ROUTES: dict[str, Policy] = {
     "coordination.new_librarian": COORDINATORS,
     "coordination.librarian": LIBRARIAN_COORDINATORS,
     "coordination.librarian_reset": LIBRARIAN_COORDINATORS,
+    # Club laptops (coordination/boxes.py): the view finds a box only in the coordinator's
+    # clubs (404 otherwise); a posted club is checked against the scope again.
+    "coordination.boxes": COORDINATORS,
+    "coordination.register_box": COORDINATORS,
+    "coordination.box": COORDINATORS,
+    "coordination.revoke_box": COORDINATORS,
+    "coordination.replace_box_token": COORDINATORS,
     # The counter: the dashboard narrows itself to a county coordinator's county.
     "counter.dashboard": COORDINATORS,
     "counter.counties_csv": COORDINATORS,

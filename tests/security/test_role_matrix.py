@@ -187,6 +187,14 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/coordonare/cluburi/<id:club_id>/bibliotecari"):  (LOGIN, NO,    NO,    NO,    NO,    OK,    NO,    OK),
     ("GET",  "/coordonare/bibliotecari/<id:user_id>"):          (LOGIN, NO,    NO,    NO,    NO,    OK,    NO,    OK),
     ("POST", "/coordonare/bibliotecari/<id:user_id>"):          (LOGIN, NO,    NO,    NO,    NO,    OK,    NO,    OK),
+    # Club laptops: a box of club A is Cluj's and the nation's; Alba's coordinator gets
+    # "not found" (the view checks the box's club, the policy only the role).
+    ("GET",  "/coordonare/laptopuri"):                          (LOGIN, NO,    NO,    NO,    NO,    OK,    OK,    OK),
+    ("POST", "/coordonare/laptopuri"):                          (LOGIN, NO,    NO,    NO,    NO,    OK,    OK,    OK),
+    ("GET",  "/coordonare/laptopuri/<id:box_id>"):              (LOGIN, NO,    NO,    NO,    NO,    OK,    NF,    OK),
+    ("GET",  "/coordonare/laptopuri/<id:box_id>/revocare"):     (LOGIN, NO,    NO,    NO,    NO,    OK,    NF,    OK),
+    ("POST", "/coordonare/laptopuri/<id:box_id>/revocare"):     (LOGIN, NO,    NO,    NO,    NO,    OK,    NF,    OK),
+    ("POST", "/coordonare/laptopuri/<id:box_id>/token-nou"):    (LOGIN, NO,    NO,    NO,    NO,    OK,    NF,    OK),
     ("POST", "/coordonare/bibliotecari/<id:user_id>/resetare"): (LOGIN, NO,    NO,    NO,    NO,    OK,    NO,    OK),
 }
 # fmt: on
@@ -233,6 +241,21 @@ def club_a_meeting(app, world) -> int:
         return found
 
 
+def club_a_box(app, world) -> int:
+    """A club laptop registered for club A (made once): Cluj's and the nation's business."""
+    from sqlalchemy import select
+
+    from codekids import db
+    from codekids.models import Club, SyncBox
+    from codekids.sync import national
+
+    with app.app_context():
+        found = db.session.scalar(select(SyncBox.id).where(SyncBox.club_id == world.club))
+        if found is None:
+            found = national.register_box(db.session.get(Club, world.club), "A", None)[0].id
+        return found
+
+
 def url_values(rule: Rule, app, world, target_librarian) -> dict:
     values = {}
     for arg in rule.arguments:
@@ -256,6 +279,8 @@ def url_values(rule: Rule, app, world, target_librarian) -> dict:
             values[arg] = 1  # none exists: those allowed get "not found", the rest are refused
         elif arg == "project_id":
             values[arg] = 1  # nobody's: a child gets "not found", everyone else is refused
+        elif arg == "box_id":
+            values[arg] = club_a_box(app, world)
         elif arg == "session_id":
             values[arg] = club_a_meeting(app, world)
         elif arg == "year":

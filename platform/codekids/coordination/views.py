@@ -25,7 +25,7 @@ from codekids.accounts import service as accounts
 from codekids.accounts.models import LIBRARIAN, User
 from codekids.bad_input import parse_id
 from codekids.clubs import service as clubs_service
-from codekids.coordination import service
+from codekids.coordination import boxes, service
 from codekids.coordination.forms import (
     SECRET_KIND_LABELS,
     ClubForm,
@@ -223,3 +223,7 @@ def librarian_reset(user_id: int):
     except service.OutOfScope:
         abort(403)
     return _shown_once_page(access, created=False)
+
+
+# The club laptops' pages (issue 19), on this blueprint.
+boxes.add_routes(bp)

@@ -72,6 +72,25 @@ def reader_language() -> str:
     return asked if asked in LANGUAGES else str(get_locale())
 
 
+# Lines counted from club laptops, by county: the sync room (above this one) registers
+# its function here (sync/views.init_app); without it, every line was written on the site.
+SYNCED = "codekids_counter_synced"
+
+
+def synced_by_county() -> dict[int, int]:
+    counted = current_app.extensions.get(SYNCED)
+    return counted() if counted is not None else {}
+
+
+def by_source(summary: service.Summary, county_id: int | None) -> dict:
+    """The total by source: written on the site, synced from club laptops, from before."""
+    synced_counties = synced_by_county()
+    synced = (synced_counties.get(county_id, 0) if county_id is not None
+              else sum(synced_counties.values()))
+    return {"on_site": summary.counted - synced, "synced": synced,
+            "historical": summary.historical}
+
+
 def _scope() -> tuple[str, int]:
     """A county coordinator sees their county; a national one the nation."""
     if current_user.county_id is None:
@@ -203,9 +222,11 @@ def dashboard():
         sort = "lines"
     counties = service.county_rows(_scope_county())
     trend = service.trend(scope, key)
+    summary = service.summary(scope, key)
     return render_template(
         "coordinator/counter.html",
-        summary=service.summary(scope, key),
+        summary=summary,
+        sources=by_source(summary, _scope_county()),
         national=service.national_summary(),
         today=service.counter_day(),
         scope=scope,
@@ -344,11 +365,16 @@ def adjustments():
 
 def public_counter() -> dict:
     nat = service.national_summary()
+    synced = synced_by_county()
+    national_synced = sum(synced.values())
+    # "on_site" and "synced" split "counted" (README, Public API): keys added, none changed.
     return {
-        "national": {"counted": nat.counted, "historical": nat.historical, "total": nat.total},
+        "national": {"counted": nat.counted, "historical": nat.historical, "total": nat.total,
+                     "on_site": nat.counted - national_synced, "synced": national_synced},
         "counties": [
             {"code": r.code, "name": r.name, "counted": r.counted, "historical": r.historical,
-             "total": r.total}
+             "total": r.total, "on_site": r.counted - synced.get(r.id, 0),
+             "synced": synced.get(r.id, 0)}
             for r in service.county_rows()
         ],
         "updated_at": nat.updated_at.isoformat(timespec="seconds") + "Z"

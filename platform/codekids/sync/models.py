@@ -30,6 +30,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -69,6 +70,9 @@ class SyncBox(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     replaced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_contact_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Lines its items earned nationally, kept up to date in each batch's transaction:
+    # the dashboard's "synced from club laptops" sums boxes, never items.
+    lines: Mapped[int] = mapped_column(BigInteger, default=0)
 
     club = relationship("Club", lazy="joined")
 

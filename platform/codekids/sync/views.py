@@ -77,6 +77,9 @@ def init_app(app: Flask) -> None:
     # Flask-WTF's CSRFProtect (web.csrf, an assembler this room does not import): a box has
     # no session to hold a CSRF token; its bearer token is what it proves itself with.
     app.extensions["csrf"].exempt(bp)
+    # The counter's dashboard and public API split their figure by source with this
+    # (counter.views.SYNCED: the counter, below this room, names no sync table).
+    app.extensions["codekids_counter_synced"] = national.synced_by_county
     app.register_blueprint(bp)
     app.wsgi_app = BatchBodies(app.wsgi_app)
 

@@ -33,7 +33,8 @@ def test_api_gives_totals_with_etag_and_304(app, client, world):
     resp = client.get("/api/v1/counter")
     assert resp.status_code == 200
     data = resp.get_json()
-    assert data["national"] == {"counted": 2, "historical": 0, "total": 2}
+    assert data["national"] == {"counted": 2, "historical": 0, "total": 2,
+                                "on_site": 2, "synced": 0}  # split by source (issue 19)
     cluj = next(c for c in data["counties"] if c["code"] == "CJ")
     assert cluj["counted"] == 2 and len(data["counties"]) == 42
     assert data["updated_at"].endswith("Z")

@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('revoked_at', sa.DateTime(), nullable=True),
     sa.Column('replaced_at', sa.DateTime(), nullable=True),
     sa.Column('last_contact_at', sa.DateTime(), nullable=True),
+    sa.Column('lines', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['club_id'], ['clubs.id'], name=op.f('fk_sync_boxes_club_id_clubs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_sync_boxes_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_boxes')),
