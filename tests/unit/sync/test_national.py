@@ -24,6 +24,7 @@ from codekids.learning import service as learning
 from codekids.learning.models import Submission
 from codekids.sync import national, protocol
 from codekids.sync.models import SyncBox, SyncChild, SyncItem
+from tests.conftest import child_secret
 from tests.unit.lookups import club as club_row
 from tests.unit.lookups import user as user_row
 
@@ -342,3 +343,61 @@ def test_stand_in_children_cannot_log_in_and_carry_no_personal_data(app, client,
         assert page.status_code in (302, 404)
         with client.session_transaction() as sess:
             assert "_user_id" not in sess
+
+
+def test_a_reactivated_stand_in_still_cannot_log_in(app, client, world, box):
+    """A librarian could reactivate a stand-in by hand: without a secret, no answer opens it."""
+    from codekids.accounts import secrets as child_secrets
+
+    _box_id, token = box
+    post(client, token, batch([exercise_item(app)]))
+    with app.app_context():
+        child = db.session.scalar(select(User).where(User.nickname.like("Laptop %")))
+        child.active = True
+        db.session.commit()
+        child_id = child.id
+        code = db.session.get(Club, world.club).join_code
+
+    def log_in(who, value):
+        client.post(f"/copii/{code}/{who}",
+                    data={"sequence": ",".join(value[:-1]), "add": value[-1]})
+        with client.session_transaction() as sess:
+            return "_user_id" in sess
+
+    # The same form logs a real child of the club in with their secret (the control)...
+    assert log_in(world.children[0], child_secret(app, world.children[0]).value)
+    client.post("/iesire")
+    # ...and the stand-in with nothing: whatever the pictures, no secret matches.
+    for value in (child_secret(app, world.children[0]).value,
+                  child_secrets.PICTURES[:child_secrets.PICTURE_COUNT]):
+        assert not log_in(child_id, list(value))
+
+
+def test_the_same_batch_sent_twice_at_once_counts_once(app, box, runner):
+    """A box that timed out and sent again while the first request still ran: one of
+    the two applies the batch, the other answers its stored answer (the batch row's
+    unique key decides, in the database)."""
+    import threading
+
+    _box_id, token = box
+    body = batch([exercise_item(app), project_item("print(1)\nprint(2)\n")])
+    answers = []
+    start = threading.Barrier(2)
+
+    def send():
+        client = app.test_client()
+        start.wait()
+        answer = post(client, token, body)
+        answers.append((answer.status_code, answer.get_json()))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [code for code, _ in answers] == [200, 200]
+    assert sorted(a["repeated"] for _, a in answers) == [False, True]
+    assert answers[0][1]["results"] == answers[1][1]["results"]
+    assert nation(app) == 3
+    assert count_rows(app, SyncItem) == 2
+    verify_ok(runner)
