@@ -551,3 +551,126 @@ def test_the_waiting_rows_are_waiting_before_a_sync(app, a_box):
     season(app, a_box)
     box.enqueue()
     assert set(db.session.scalars(select(SyncOutbox.status))) == {WAITING}
+
+
+# ---- one syncer per box: `codekids serve` (a process beside gunicorn), `codekids demo` ---
+
+
+class _National:
+    """A fake national server on loopback for the real `codekids serve` (its own
+    process cannot use the monkeypatched requests.post): accepts every item."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.batches: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = unzip(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.batches.append(body)
+                out = json.dumps({"protocol": 1, "batch": body["batch"], "repeated": False,
+                                  "results": [{"item": i["item"], "status": "accepted",
+                                               "lines": 1} for i in body["items"]],
+                                  "lines": len(body["items"])}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _syncer_processes(pid: int) -> list[int]:
+    from tests.unit.test_serve import children_of
+
+    found = []
+    for child in children_of(pid):
+        try:
+            cmdline = open(f"/proc/{child}/cmdline", "rb").read()
+        except OSError:
+            continue
+        if b"'sync', 'background'" in cmdline:
+            found.append(child)
+    return found
+
+
+def test_serve_on_a_box_runs_one_syncer_beside_its_workers(_sqlite_template, tmp_path):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from codekids import create_app
+    from tests.unit.test_serve import children_of, free_port
+
+    national = _National()
+    database = tmp_path / "box.sqlite3"
+    shutil.copy(_sqlite_template, database)
+    env = {**os.environ, "CODEKIDS_DATABASE_URL": f"sqlite:///{database}",
+           "CODEKIDS_SECRET_KEY": "serve-sync-secret", "CODEKIDS_SYNC_INTERVAL": "10"}
+    app = create_app({"database_url": env["CODEKIDS_DATABASE_URL"],
+                      "secret_key": env["CODEKIDS_SECRET_KEY"],
+                      "INSTANCE_PATH": tmp_path / "instance"})
+    with app.test_request_context():
+        from tests.conftest import build_world
+
+        world = build_world(app)
+        season(app, world)
+        box.configure(national.url, TOKEN)
+    app.extensions["codekids_engine"].dispose()
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w+")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("codekids")), "serve",
+                             "--port", str(port), "--workers", "2"],
+                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while not national.batches or len(children_of(proc.pid)) < 3:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the box never synced by itself"
+            time.sleep(0.2)
+        assert len(_syncer_processes(proc.pid)) == 1  # one syncer, not one per worker
+        syncer_pid = _syncer_processes(proc.pid)[0]
+        assert sum(len(b["items"]) for b in national.batches) == 4
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+        national.close()
+    deadline = time.monotonic() + 15
+    while os.path.exists(f"/proc/{syncer_pid}"):
+        stat = open(f"/proc/{syncer_pid}/stat").read()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            break  # gone, only not reaped yet
+        assert time.monotonic() < deadline, "the syncer outlived `codekids serve`"
+        time.sleep(0.2)
+
+
+def test_demo_runs_the_syncer_as_a_thread(app, runner, monkeypatch):
+    import threading
+
+    from codekids import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_serve_development",
+                        lambda *a: seen.append([t.name for t in threading.enumerate()]))
+    result = runner.invoke(args=["demo", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert "codekids-sync" in seen[0]
+    assert "codekids-sync" not in [t.name for t in threading.enumerate()]  # stopped after
