@@ -48,6 +48,7 @@ from codekids.following import service
 from codekids.i18n import current_locale, format_month, local_time
 from codekids.sync import box as sync_box
 from codekids.sync import client as sync_client
+from codekids.sync import texts as sync_texts
 
 bp = Blueprint("following", __name__, url_prefix="/cluburi")
 
@@ -156,14 +157,8 @@ SYNC_RESULTS = {
     "busy": lazy_gettext("A sync is already running on this laptop."),
     "not_set_up": lazy_gettext("This laptop is not set up to sync."),
 }
-# Why the national server did not count a program (protocol.REASONS).
-SYNC_REASONS = {
-    "unknown_exercise": lazy_gettext("unknown exercise"),
-    "fails_tests": lazy_gettext("does not pass the tests"),
-    "other_version": lazy_gettext("another version of the exercise"),
-    "run_failed": lazy_gettext("the program does not run without an error"),
-    "bad_item": lazy_gettext("wrong data"),
-}
+# Why the national server did not count a program: the words coordinators read too.
+SYNC_REASONS = sync_texts.REASONS
 # How often the page asks how a running sync is doing (static/js/sync.js).
 SYNC_POLL_SECONDS = 2
 # The button waits at most this long for its sync to start before answering.
