@@ -240,6 +240,7 @@ class Link:
 
     def __init__(self, rate: float | None):
         self.rate = rate
+        self.waited = 0.0  # seconds senders spent waiting for the line, in all
         self._lock = threading.Lock()
         self._free_at = 0.0
 
@@ -251,6 +252,7 @@ class Link:
             start = max(now, self._free_at)
             self._free_at = start + n / self.rate
             wait = self._free_at - now
+            self.waited += wait
         time.sleep(wait)
 
 

@@ -145,9 +145,9 @@ def test_tampered_batch_is_rejected_and_changes_nothing(pair):
     assert status == 200, answer
     results = {r["item"]: r for r in answer["results"]}
     exercise, project = (results[i["item"]] for i in tampered["items"])
-    assert (exercise["status"], exercise["reason"], exercise["lines"]) == (
+    assert (exercise["status"], exercise.get("reason"), exercise["lines"]) == (
         "rejected", protocol.FAILS_TESTS, 0)
-    assert (project["status"], project["reason"], project["lines"]) == (
+    assert (project["status"], project.get("reason"), project["lines"]) == (
         "rejected", protocol.RUN_FAILED, 0)
     assert answer["lines"] == 0
     assert pair.national_counts() == before
