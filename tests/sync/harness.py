@@ -582,6 +582,11 @@ class Browser:
             raise AssertionError(f"child {child_id} could not log in: {answer.status} "
                                  f"{answer.location}")
 
+    def staff_login(self, username: str, password: str = STAFF_PASSWORD) -> None:
+        answer = self.post_form("/autentificare", {"username": username, "password": password})
+        if answer.status != 302:
+            raise AssertionError(f"{username} could not log in: {answer.status}")
+
     def submit(self, exercise_id: str, source: str) -> dict:
         self.get(f"/exercitii/{exercise_id}")
         answer = self.api("POST", f"/api/v1/exercises/{exercise_id}/submit",

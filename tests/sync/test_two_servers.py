@@ -17,7 +17,7 @@ from sqlalchemy import update
 from codekids import db
 from codekids.sync import protocol
 from tests.sync import world
-from tests.sync.harness import gzip_json, post_batch
+from tests.sync.harness import Browser, gzip_json, post_batch
 
 # Small exercises without input: each a few lines, graded in a few sandbox runs.
 EXERCISES = ["hello", "two-lines", "star-tree", "numbers-without-quotes", "football-score",
@@ -168,6 +168,11 @@ def test_revoked_token_is_refused_clearly_and_nothing_is_lost(pair):
     assert "revoked" in (proc.stdout + proc.stderr).lower(), proc.stdout + proc.stderr
     status = pair.box.cli("sync", "status", check=False)
     assert "revoked" in status.stdout.lower(), status.stdout
+    # The librarian's club page says so in plain words (Romanian, the site's default).
+    librarian = Browser(pair.box.url)
+    librarian.staff_login(pair.club.librarian)
+    page = librarian.get(f"/cluburi/{pair.club.id}").text
+    assert "Serverul național nu mai acceptă acest laptop" in page
     # Nothing lost: the three new submissions are still owed, national has the first two.
     assert state.owed + state.outbox.get("waiting", 0) + state.outbox.get("sent", 0) == 3, state
     assert pair.national_counts().club < pair.box_lines() == box_lines
