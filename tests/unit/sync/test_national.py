@@ -264,6 +264,22 @@ def test_an_uncompressed_batch_is_accepted_too(app, client, box):
     assert answer.get_json()["lines"] == 1
 
 
+def test_the_answer_is_gzipped_for_a_box_that_asks(app, client, box):
+    # A box on a slow link: its client (requests) sends Accept-Encoding: gzip.
+    _box_id, token = box
+    items = [exercise_item(app, child=CHILD_B)]
+    answer = post(client, token, batch(items), headers={"Accept-Encoding": "gzip, deflate"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in answer.headers["Vary"]
+    body = json.loads(gzip.decompress(answer.get_data()))
+    assert [r["status"] for r in body["results"]] == ["accepted"] and body["lines"] == 1
+    # Sent again without asking: the stored answer, not compressed.
+    plain = post(client, token, batch(items, key=body["batch"]))
+    assert "Content-Encoding" not in plain.headers
+    assert plain.get_json()["repeated"] is True
+
+
 # ---- tokens and limits ----------------------------------------------------------------
 
 
