@@ -283,12 +283,20 @@ class Recorded:
     headers: dict
     body: bytes
     status: int | None = None
-    answer: bytes = b""
+    answer: bytes = b""  # as it came from national (gzip when it says so)
+    answer_headers: dict = field(default_factory=dict)
     cut: bool = False
 
     def batch(self) -> dict:
         body = self.body
         if self.headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        return json.loads(body)
+
+    def answered(self) -> dict:
+        """National's answer, decoded."""
+        body = self.answer
+        if self.answer_headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
         return json.loads(body)
 
@@ -489,6 +497,7 @@ class Proxy:
                 if record is not None:
                     record.status = int(response.start.split()[1])
                     record.answer = response.body
+                    record.answer_headers = dict(response.headers)
                     self.recorded.append(record)
                     if self._take_cut():
                         record.cut = True
@@ -621,6 +630,8 @@ def post_batch(url: str, body: bytes, headers: dict, timeout: float = 600
     conn.request("POST", BATCH_PATH, body=body, headers=keep)
     resp = conn.getresponse()
     data = resp.read()
+    if (resp.getheader("Content-Encoding") or "").lower() == "gzip":
+        data = gzip.decompress(data)
     conn.close()
     try:
         return resp.status, json.loads(data)

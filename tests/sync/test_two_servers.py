@@ -9,7 +9,6 @@ counted) and `codekids counter verify` on national.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import update
@@ -86,7 +85,7 @@ def test_cut_after_national_committed_is_sent_again_and_counted_once(pair):
     proc = pair.sync()
     first = _with_items(pair)[0]
     assert first.cut and first.status == 200, first  # national answered: it committed
-    assert json.loads(first.answer)["repeated"] is False
+    assert first.answered()["repeated"] is False
     assert proc.returncode != 0, proc.stdout  # the box never heard the answer
     state = pair.state()
     assert state.result == "offline", state
@@ -103,8 +102,8 @@ def test_cut_after_national_committed_is_sent_again_and_counted_once(pair):
     # its stored answer and adds nothing; the new work goes in a batch of its own.
     assert again.batch()["batch"] == first.batch()["batch"]
     assert _items(again) == _items(first)
-    assert json.loads(again.answer)["repeated"] is True
-    assert json.loads(again.answer)["results"] == json.loads(first.answer)["results"]
+    assert again.answered()["repeated"] is True
+    assert again.answered()["results"] == first.answered()["results"]
     assert len(batches) == 3 and batches[2].batch()["batch"] != first.batch()["batch"]
     assert not set(_items(batches[2])) & set(_items(first))
     keys = [key for key, *_ in world.national_batches(pair.national, pair.box_id)]
@@ -201,12 +200,12 @@ def test_the_same_batch_twice_counts_once(pair):
     status, answer = post_batch(pair.national.url, recorded.body, recorded.headers)
     assert status == 200, answer
     assert answer["repeated"] is True
-    assert answer["results"] == json.loads(recorded.answer)["results"]
+    assert answer["results"] == recorded.answered()["results"]
     # Its items again under a new batch id: each gets its first result, nothing added.
     renamed = dict(recorded.batch(), batch=protocol.new_key())
     status, answer = post_batch(pair.national.url, gzip_json(renamed), recorded.headers)
     assert status == 200, answer
-    first = {r["item"]: r["status"] for r in json.loads(recorded.answer)["results"]}
+    first = {r["item"]: r["status"] for r in recorded.answered()["results"]}
     assert {r["item"]: r["status"] for r in answer["results"]} == first
 
     assert pair.national_counts() == before
