@@ -26,16 +26,18 @@ What one run does (only 127.0.0.1 is ever contacted):
    checked against national's (the same lines counted).
 
 Figures (2026-12-04, 2 cores shared with other work, national 1 worker x 4 threads;
-defaults: 15 children x 40 exercises + 3 runs = 645 items, 1,290 lines):
+defaults: 15 children x 40 exercises + 3 runs = 645 items, 1,290 lines; answers
+gzipped since 0311f03):
 
     link                 codekids sync (median, each run)   ratio  up        down
-    baseline (loopback)  23.5 s (27.4, 19.5)                1.00x  35.1 KiB  49.3 KiB
-    256 kbit/s           28.9 s (27.8, 30.0)                1.23x  35.1 KiB  49.3 KiB
+    baseline (loopback)  10.6 s (9.9, 11.2)                 1.00x  33.9 KiB  16.4 KiB
+    256 kbit/s           13.1 s (13.0, 13.1)                1.24x  33.9 KiB  16.4 KiB
 
-4 batches; the link itself made senders wait 2.7 s (1.1 s for the batches, 1.6 s
-for the answers, which go uncompressed); the command's own start was 2-9 s. The
-rest is national re-grading every item in its sandbox: on a slow link a season's
-sync is bound by national's CPU, not by the line.
+4 batches; the link itself made senders wait 1.6 s (1.1 s for the batches, 0.5 s
+for the answers); the command's own start was 1.6-1.9 s. The rest is national
+re-grading every item in its sandbox: a season's sync over a slow link is bound by
+national's CPU more than by the line. (Earlier, with the machine busier and the
+answers not yet compressed: 28.9 s against 23.5 s, the link 2.7 s of it.)
 """
 
 from __future__ import annotations

@@ -159,9 +159,18 @@ class Site:
             migrate.upgrade(db.get_engine())
 
     def dispose(self) -> None:
+        """Let go of this process's engine, and of the files a box keeps in the
+        instance folder `codekids` uses (named after its database: its sync lock and
+        progress)."""
         if self._app is not None:
             with contextlib.suppress(Exception):
                 self._app.extensions["codekids_engine"].dispose()
+        import hashlib
+
+        tag = hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+        for path in (ROOT / "platform" / "instance").glob(f"sync*-{tag}.*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     # -- the command line
 
