@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import re
 import subprocess
 import sys
@@ -40,6 +39,12 @@ from collections import Counter
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+if sys.path and Path(sys.path[0]).resolve() == BENCH:
+    sys.path.pop(0)  # bench/sandbox.py would shadow the sandbox package
+sys.path.insert(0, str(BENCH))
+
+import load as load_bench  # noqa: E402  - bench/load.py: reading /proc
+
 PROCESS = re.compile(r'^process (\d+):"(.*)"$')
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -48,16 +53,7 @@ FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
 def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry))
-    return found
+    return load_bench.children_by_parent().get(pid, [])
 
 
 def cmdline(pid: int) -> str:
