@@ -155,29 +155,28 @@ def child_key(child_id: int | None, item_key: str) -> str:
     """The child's pseudonym, made on first need. A deleted child's submissions (their
     child_id is NULL, the pseudonym went with the child) go up under a key derived
     from the item's own: stable when the batch is sent again, and linked to nobody."""
-    if child_id is None:
-        return hashlib.sha256(f"deleted child:{item_key}".encode()).hexdigest()[:32]
-    found = db.session.scalar(select(SyncPseudonym.child_key)
-                              .where(SyncPseudonym.child_id == child_id))
-    if found:
-        return found
-    key = protocol.new_key()
-    db.session.add(SyncPseudonym(child_id=child_id, child_key=key))
-    db.session.flush()
-    return key
+    return _pseudonym(SyncPseudonym, "child_id", "child_key", child_id,
+                      f"deleted child:{item_key}")
 
 
 def project_key(project_id: int | None, item_key: str) -> str:
     """The project's pseudonym, made on first need. A run outside a saved project (or
     of a project deleted since) is its own project, keyed from the item's key."""
-    if project_id is None:
-        return hashlib.sha256(f"no project:{item_key}".encode()).hexdigest()[:32]
-    found = db.session.scalar(select(SyncProjectKey.project_key)
-                              .where(SyncProjectKey.project_id == project_id))
+    return _pseudonym(SyncProjectKey, "project_id", "project_key", project_id,
+                      f"no project:{item_key}")
+
+
+def _pseudonym(model, id_name: str, key_name: str, row_id: int | None, stand_in: str) -> str:
+    """The random key ``model`` keeps for ``row_id`` (made and kept on first need), or,
+    with no row to key, a hash of ``stand_in``."""
+    if row_id is None:
+        return hashlib.sha256(stand_in.encode()).hexdigest()[:32]
+    found = db.session.scalar(select(getattr(model, key_name))
+                              .where(getattr(model, id_name) == row_id))
     if found:
         return found
     key = protocol.new_key()
-    db.session.add(SyncProjectKey(project_id=project_id, project_key=key))
+    db.session.add(model(**{id_name: row_id, key_name: key}))
     db.session.flush()
     return key
 
