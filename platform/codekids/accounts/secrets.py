@@ -9,6 +9,7 @@ but a copy of the database alone reveals nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import secrets as _random
 import unicodedata
@@ -82,10 +83,16 @@ def generate(kind: str) -> ChildSecret:
 
 
 def _fernet() -> Fernet:
-    key = current_app.config["CODEKIDS"].secret_key.encode()
+    return _fernet_for(current_app.config["CODEKIDS"].secret_key)
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet_for(secret_key: str) -> Fernet:
+    """The key is derived once per site key, not on every login (the tests' apps each
+    have their own site key: a few are remembered)."""
     derived = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"codekids", info=b"child secrets"
-    ).derive(key)
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

@@ -33,6 +33,7 @@ otherwise a lock would only slow guessing, not stop it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -43,8 +44,18 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from codekids import db
 from codekids.accounts import passwords
@@ -134,12 +145,15 @@ class _Rules:
     account_reason: str
     pair_reason: str
     account_limit: str  # the setting's name
+    account_column: str  # the LoginAttempt column that names the account
     address_limit: str | None = None
 
 
-_CHILD_RULES = _Rules(CHILD_LOGIN, CHILD_EVERYWHERE, CHILD_ON_DEVICE, "child_max_failures")
+_CHILD_RULES = _Rules(
+    CHILD_LOGIN, CHILD_EVERYWHERE, CHILD_ON_DEVICE, "child_max_failures", "user_id")
 _STAFF_RULES = _Rules(
-    STAFF_LOGIN, ACCOUNT, ACCOUNT_ON_DEVICE, "staff_max_failures", "staff_address_max_failures"
+    STAFF_LOGIN, ACCOUNT, ACCOUNT_ON_DEVICE, "staff_max_failures", "username_hash",
+    "staff_address_max_failures",
 )
 
 
@@ -167,49 +181,116 @@ class _Tally:
                 self.address.insert(0, at)
 
 
-def _tally(rules: _Rules, account, device: str | None, address: str, now: datetime) -> _Tally:
-    s = _settings()
-    since = now - _window()
+# Values of the login statements below, bound at each execution.
+_ACCOUNT, _DEVICE, _ADDRESS = bindparam("account"), bindparam("device"), bindparam("address")
+_SINCE = bindparam("since", type_=DateTime)
+
+
+def _limit(part: str):
+    return bindparam(f"{part}_limit", type_=Integer)
+
+
+def _failures_at_once(parts: dict[str, list], scalars: dict | None = None):
+    """Several _failures in one statement: for each part, the times of its newest
+    unlifted failures since ``since`` matching its conditions (at most ``<part>_limit``
+    of them); for each of ``scalars`` (a scalar subquery, e.g. a last success), its
+    value. One UNION ALL of the same limited selects, built once per shape (the
+    callers keep it) and bound to its values at each execution: a child's login asked
+    eight small queries where two do, and building a select() cost the worker more
+    CPU than running it. Read its rows with _parts_found."""
+    selects = []
+    for name, where in parts.items():
+        inner = (
+            select(LoginAttempt.at)
+            .where(
+                *where,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.lifted_at.is_(None),
+                LoginAttempt.at > _SINCE,
+            )
+            .order_by(LoginAttempt.at.desc())
+            .limit(_limit(name))
+            .subquery()
+        )
+        selects.append(select(literal_column(f"'{name}'").label("part"), inner.c.at))
+    for name, subquery in (scalars or {}).items():
+        selects.append(select(literal_column(f"'{name}'").label("part"), subquery.label("at")))
+    return union_all(*selects)
+
+
+def _parts_found(rows, parts, scalars=()) -> dict:
+    """The rows of a _failures_at_once statement: each part's times newest first, each
+    scalar's value (None when nothing matched)."""
+    found: dict = {name: [] for name in parts}
+    found.update({name: None for name in scalars})
+    for part, at in rows:
+        if part in scalars:
+            found[part] = at
+        else:
+            found[part].append(at)
+    for name in parts:
+        found[name].sort(reverse=True)
+    return found
+
+
+@functools.cache
+def _tally_statement(rules: _Rules, with_device: bool):
+    """The one query of _tally, for these rules, with or without a device cookie."""
     of_kind = LoginAttempt.kind == rules.kind
     # A browser's wrong tries at an account it logged in to before are that pair's
     # business only: they never count for the browser, the account or the address.
     untrusted = LoginAttempt.trusted.is_(False)
-    trusted = False
-    pair: list[datetime] = []
-    if device is not None:
-        from_here = [of_kind, account, LoginAttempt.device_id == device]
-        last_success = db.session.scalar(
-            select(func.max(LoginAttempt.at)).where(*from_here, LoginAttempt.succeeded.is_(True))
+    of_account = getattr(LoginAttempt, rules.account_column) == _ACCOUNT
+    parts: dict[str, list] = {}
+    scalars = {}
+    if with_device:
+        earlier = aliased(LoginAttempt)
+        last_success = (
+            select(func.max(earlier.at))
+            .where(
+                earlier.kind == rules.kind,
+                getattr(earlier, rules.account_column) == _ACCOUNT,
+                earlier.device_id == _DEVICE,
+                earlier.succeeded.is_(True),
+            )
+            .scalar_subquery()
         )
-        trusted = last_success is not None
+        scalars["last_success"] = last_success
         # The account's failures from this device count only after its last success here.
-        pair = _failures(
-            max(since, last_success or since), s.account_device_max_failures, *from_here
-        )
-    tally = _Tally(device=device, trusted=trusted, pair=pair)
-    if trusted:
-        return tally
-    if device is not None:
-        tally.on_device = _failures(
-            since, s.device_max_failures, of_kind, untrusted, LoginAttempt.device_id == device
-        )
+        parts["pair"] = [of_kind, of_account, LoginAttempt.device_id == _DEVICE,
+                         LoginAttempt.at > func.coalesce(last_success, _SINCE)]
+        parts["on_device"] = [of_kind, untrusted, LoginAttempt.device_id == _DEVICE]
     else:
-        tally.on_device = _failures(
-            since,
-            s.anonymous_max_failures,
-            of_kind,
-            LoginAttempt.device_id.is_(None),
-            LoginAttempt.address == address,
-        )
-    tally.account = _failures(since, getattr(s, rules.account_limit), of_kind, account, untrusted)
+        parts["on_device"] = [of_kind, LoginAttempt.device_id.is_(None),
+                              LoginAttempt.address == _ADDRESS]
+    parts["account"] = [of_kind, of_account, untrusted]
     if rules.address_limit:
-        tally.address = _failures(
-            since,
-            getattr(s, rules.address_limit),
-            of_kind,
-            LoginAttempt.address == address,
-            untrusted,
-        )
+        parts["address"] = [of_kind, LoginAttempt.address == _ADDRESS, untrusted]
+    return _failures_at_once(parts, scalars), tuple(parts), tuple(scalars)
+
+
+def _tally(rules: _Rules, account, device: str | None, address: str, now: datetime
+           ) -> _Tally:
+    """The failures bearing on one attempt at ``account`` (a child's id, or the hash of
+    a typed staff username: rules.account_column) from this browser, in one query."""
+    s = _settings()
+    statement, parts, scalars = _tally_statement(rules, device is not None)
+    values = {
+        "account": account, "device": device, "address": address, "since": now - _window(),
+        "pair_limit": s.account_device_max_failures,
+        "on_device_limit": s.device_max_failures if device is not None
+        else s.anonymous_max_failures,
+        "account_limit": getattr(s, rules.account_limit),
+        "address_limit": getattr(s, rules.address_limit) if rules.address_limit else 0,
+    }
+    found = _parts_found(db.session.execute(statement, values), parts, scalars)
+    trusted = found.get("last_success") is not None
+    tally = _Tally(device=device, trusted=trusted, pair=found.get("pair", []))
+    if trusted:
+        return tally  # a trusted browser: only this pair's own failures count
+    tally.on_device = found["on_device"]
+    tally.account = found["account"]
+    tally.address = found.get("address", [])
     return tally
 
 
@@ -293,7 +374,7 @@ def child_lock(
 ) -> Lock | None:
     """The lock that would refuse this child's next try from this browser, or None."""
     now = now or utcnow()
-    tally = _tally(_CHILD_RULES, LoginAttempt.user_id == child.id, device, address, now)
+    tally = _tally(_CHILD_RULES, child.id, device, address, now)
     lock = _verdict(tally, _CHILD_RULES, now)
     return None if lock is not None and lock.reason == WAIT else lock
 
@@ -316,7 +397,7 @@ def child_login(
     """
     now = utcnow()
     club = child.club
-    tally = _tally(_CHILD_RULES, LoginAttempt.user_id == child.id, device, address, now)
+    tally = _tally(_CHILD_RULES, child.id, device, address, now)
     lock = _verdict(tally, _CHILD_RULES, now)
     if lock:
         return LoginOutcome(lock=lock)
@@ -371,7 +452,7 @@ def staff_login(
             func.lower(User.username) == username.strip().lower(), User.role != CHILD
         )
     )
-    tally = _tally(_STAFF_RULES, LoginAttempt.username_hash == typed_hash, device, address, now)
+    tally = _tally(_STAFF_RULES, typed_hash, device, address, now)
     lock = _verdict(tally, _STAFF_RULES, now)
     real = user.password_hash if user is not None and lock is None else None
     right = passwords.verify_password(real or _dummy_hash(), password) and real is not None
@@ -432,6 +513,20 @@ def user_lock(user: User, now: datetime | None = None) -> Lock | None:
 # ---- club codes -----------------------------------------------------------------------
 
 
+@functools.cache
+def _club_code_statement(with_device: bool):
+    """club_code_wait's one query: wrong codes from this browser (or, without a device
+    cookie, cookie-less tries from this address) and from this address."""
+    of_kind = LoginAttempt.kind == CLUB_CODE
+    here = (
+        LoginAttempt.device_id == _DEVICE
+        if with_device
+        else (LoginAttempt.device_id.is_(None) & (LoginAttempt.address == _ADDRESS))
+    )
+    return _failures_at_once({"here": [of_kind, here],
+                              "address": [of_kind, LoginAttempt.address == _ADDRESS]})
+
+
 def club_code_wait(
     address: str, device: str | None = None, now: datetime | None = None
 ) -> Lock | None:
@@ -444,20 +539,16 @@ def club_code_wait(
     now = now or utcnow()
     window = timedelta(minutes=s.club_code_minutes)
     since = now - window
-    of_kind = LoginAttempt.kind == CLUB_CODE
-    here = (
-        LoginAttempt.device_id == device
-        if device is not None
-        else (LoginAttempt.device_id.is_(None) & (LoginAttempt.address == address))
-    )
-    limit = s.club_code_device_max_failures
-    untils = [_lock_from(_failures(since, limit, of_kind, here), limit, window)]
-    limit = s.club_code_max_failures
-    at_address = _lock_from(
-        _failures(since, limit, of_kind, LoginAttempt.address == address), limit, window
-    )
-    # Looked up only when the address is over its limit: the common page view costs two
-    # small queries, not three.
+    here_limit, address_limit = s.club_code_device_max_failures, s.club_code_max_failures
+    statement = _club_code_statement(device is not None)
+    found = _parts_found(db.session.execute(statement, {
+        "device": device, "address": address, "since": since,
+        "here_limit": here_limit, "address_limit": address_limit,
+    }), ("here", "address"))
+    untils = [_lock_from(found["here"], here_limit, window)]
+    at_address = _lock_from(found["address"], address_limit, window)
+    # Looked up only when the address is over its limit: the common page view costs one
+    # small query, not two.
     if at_address is not None and at_address > now and device is not None:
         known = db.session.scalar(
             select(LoginAttempt.id)

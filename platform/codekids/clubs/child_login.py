@@ -12,11 +12,14 @@ device cookie (accounts/devices.py): registered on this blueprint only, below.
 
 from __future__ import annotations
 
+import functools
 from contextlib import nullcontext
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from codekids import db
 from codekids.accounts import devices
@@ -86,14 +89,29 @@ def _code_page(form: ClubCodeForm, unknown: bool, wait: accounts.Lock | None, st
     ), status
 
 
-def _find_club(code: str):
+# The child of a secret page with their club (and its county) in one query: when the
+# URL's code is that club's (it nearly always is), the club needs no query of its own.
+# (Built at the first request: the mappers are complete only once every room's models
+# are imported.)
+@functools.cache
+def _child_with_club():
+    return select(User).options(joinedload(User.club)).where(User.id == bindparam("child_id"))
+
+
+def _find_club(code: str, known: Club | None = None):
     """The open club of a code in a URL, or the page to answer instead: club codes
     are throttled per browser and per address (accounts.club_code_wait), in the URL
-    as in the form, and while they must wait even the right code is refused."""
+    as in the form, and while they must wait even the right code is refused.
+
+    ``known``: the club the page's child belongs to, already loaded; when the code is
+    its code, it needs no query of its own."""
     address = request.remote_addr or ""
     device = devices.current()
     wait = accounts.club_code_wait(address, device)
     if wait is None:
+        if (known is not None and known.active
+                and known.join_code == service.normalise_join_code(code)):
+            return known
         club = service.find_club_by_code(code)
         if club is not None:
             return club
@@ -141,10 +159,10 @@ def _parse_sequence(raw: str | None) -> list[str]:
 
 @bp.route("/copii/<code>/<id:child_id>", methods=["GET", "POST"])
 def child_secret(code: str, child_id: int):
-    club = _find_club(code)
+    child = db.session.execute(_child_with_club(), {"child_id": child_id}).scalar()
+    club = _find_club(code, child.club if child is not None else None)
     if not isinstance(club, Club):
         return club
-    child = db.session.get(User, child_id)
     # A child of another club and a deactivated child get the same answer as a
     # child that does not exist: the page reveals nothing about who is where.
     if child is None or child.role != CHILD or child.club_id != club.id or not child.active:
