@@ -6,6 +6,8 @@ follows a request from top to bottom:
 
     around it all   WSGI middleware: web.init_app's proxy fix (outermost) and
                     bad_input.init_app's last-resort answer (not hooks: set up there)
+    0. no user      NO_USER_ENDPOINTS: their session cookie is never read
+                    (web.SessionInterface) and they stay anonymous (web.no_user)
     1. before the view   BEFORE_EACH_REQUEST, in order
     2. while it renders  URL defaults, template globals, filters, context processors
     3. when it fails     ERROR_HANDLERS
@@ -45,11 +47,25 @@ from codekids import (
 from codekids.accounts import views as accounts_views
 from codekids.learning import views as learning_views
 
+# ---- 0. requests that need no user ---------------------------------------------------
+# Their session cookie is not even read (web.SessionInterface), and they are anonymous
+# from the first hook on (web.no_user): no query loads a user, no database session is
+# opened by any hook. What they answer is the same for everyone. A new endpoint here
+# must not read the session or the user (tests/unit/test_request_floor.py).
+NO_USER_ENDPOINTS = frozenset({
+    "static",  # the site's files
+    "health.healthz",  # the load balancer's probe
+    "counter.api",  # the public figures, polled by other websites
+    "counter.embed",  # framed by other websites; its language comes from its URL
+})
+
 # ---- 1. before the view, in the order they run ----------------------------------------
 # The first hook that returns a response ends the request there (the later ones do not run).
 BEFORE_EACH_REQUEST = (
     # First: the clock and the request id, which every later hook's log line carries.
     logs.start_request,
+    # Before anything asks for the user: the endpoints above have none.
+    web.no_user,
     # The edge: bytes the database must never see, and URLs no route matches, refused
     # before anything below loads the user or checks a token.
     bad_input.check_request,
@@ -110,6 +126,7 @@ AFTER_EACH_REQUEST = (
 def init_app(app: Flask) -> None:
     """Called once by create_app, after i18n.init_app (the templates' gettext replaces
     Flask-Babel's own)."""
+    app.extensions[web.NO_USER] = NO_USER_ENDPOINTS
     for step in BEFORE_EACH_REQUEST:
         _add(app, app.before_request, step)
 

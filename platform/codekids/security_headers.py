@@ -13,6 +13,7 @@ which other websites embed on purpose.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from flask import current_app, g, request
@@ -47,6 +48,20 @@ def headers_for(*, frameable: bool, nonce: str | None, https: bool,
                 hsts_seconds: int) -> list[tuple[str, str]]:
     """The headers themselves; also used by the last-resort error page (bad_input.py),
     which answers without a request context."""
+    if nonce is None:  # most responses (files, JSON, pages without the editor)
+        return list(_headers_without_nonce(frameable, https, hsts_seconds))
+    return _headers(frameable, nonce, https, hsts_seconds)
+
+
+@functools.lru_cache(maxsize=16)
+def _headers_without_nonce(frameable: bool, https: bool, hsts_seconds: int
+                           ) -> tuple[tuple[str, str], ...]:
+    """The same few header lists on every response: built once per process."""
+    return tuple(_headers(frameable, None, https, hsts_seconds))
+
+
+def _headers(frameable: bool, nonce: str | None, https: bool, hsts_seconds: int
+             ) -> list[tuple[str, str]]:
     headers = [("Content-Security-Policy", content_security_policy(
         frame_ancestors="*" if frameable else "'none'", nonce=nonce))]
     if not frameable:

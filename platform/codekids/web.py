@@ -4,32 +4,90 @@ defined here, in the order they run."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, flash, redirect, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, current_app, flash, g, redirect, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from codekids import db
 from codekids.accounts import service as accounts
 from codekids.accounts.models import User
 from codekids.bad_input import error_page
-from codekids.clubs.models import Club
 from codekids.db import utcnow
+
+# Where plumbing.init_app puts its NO_USER_ENDPOINTS (read by the two functions below).
+NO_USER = "codekids_no_user_endpoints"
+
+
+class UnreadSession(SecureCookieSession):
+    """The session of a request that needs none (plumbing.NO_USER_ENDPOINTS): its cookie
+    is neither verified nor decoded, and nothing written to it is ever saved, so the
+    browser's real session cookie is left exactly as it was."""
 
 
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie is Secure whenever the request came over HTTPS
     (directly, or through a trusted proxy: see CODEKIDS_TRUSTED_PROXIES), and
-    always when CODEKIDS_SECURE_COOKIES is on."""
+    always when CODEKIDS_SECURE_COOKIES is on.
+
+    A request for an endpoint that needs no user (a static file, the public counter,
+    /healthz) does not open the session at all: checking the cookie's signature and
+    decoding it was a third of a static file's CPU. The session opens before Flask
+    matches the URL, so these requests are known by their paths, read once from the
+    URL map (`no_session_paths`)."""
+
+    def __init__(self) -> None:
+        self._paths: tuple[frozenset[str], tuple[str, ...]] | None = None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        if self._paths is None:
+            self._paths = no_session_paths(app)
+        exact, prefixes = self._paths
+        path = request.path
+        if path in exact or path.startswith(prefixes):
+            return UnreadSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if isinstance(session, UnreadSession):
+            return
+        super().save_session(app, session, response)
+
+
+def no_session_paths(app: Flask) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The paths of the endpoints that need no user: a rule without variables by its
+    path ("/healthz"), one with variables by what comes before them ("/static/").
+    tests/unit/test_request_floor.py checks that no other rule starts with a prefix."""
+    endpoints = app.extensions.get(NO_USER, frozenset())
+    exact, prefixes = set(), set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in endpoints:
+            continue
+        if rule.arguments:
+            prefixes.add(rule.rule.split("<", 1)[0])
+        else:
+            exact.add(rule.rule)
+    return frozenset(exact), tuple(sorted(prefixes))
+
+
+def no_user():
+    """before_request, right after the request id: a request for an endpoint that needs
+    no user has none. Anonymous from the start, so no later hook (the idle logout, the
+    temporary password's redirect), no error page and no log line loads one, even when
+    the browser sends a session or remember-me cookie."""
+    if request.endpoint in current_app.extensions.get(NO_USER, ()):
+        g._login_user = login_manager.anonymous_user()
 
 
 login_manager = LoginManager()
@@ -37,14 +95,14 @@ csrf = CSRFProtect()
 
 
 # Every request of a logged-in user runs this: built once, since building a select()
-# and computing its cache key afresh cost more CPU than fetching the row. The club's
-# active flag comes in the same round trip (one column of an outer join: loading the
-# whole club, and with it its county, cost twice as much CPU as the flag).
-_USER_BY_ID = (
-    select(User, Club.active)
-    .outerjoin(Club, Club.id == User.club_id)
-    .where(User.id == bindparam("uid"))
-)
+# and computing its cache key afresh cost more CPU than fetching the row. The user's
+# club (a child's, with its county: Club.county is joined) comes in the same query,
+# so the loader checks the club is open and no page queries for the club again.
+# (Built at the first request: the mappers are complete only once every room's models
+# are imported.)
+@functools.cache
+def _user_by_id():
+    return select(User).options(joinedload(User.club)).where(User.id == bindparam("uid"))
 
 
 @login_manager.user_loader
@@ -64,13 +122,12 @@ def _load_user(user_id: str):
         uid, ver = int(raw_id), int(version)
     except (AttributeError, ValueError):
         return None
-    row = db.session.execute(_USER_BY_ID, {"uid": uid}).first()
-    if row is None:
+    user = db.session.execute(_user_by_id(), {"uid": uid}).scalar()
+    if user is None:
         return None
-    user, club_active = row
     if user.session_version != ver or not user.active:
         return None
-    if user.is_child and not club_active:
+    if user.is_child and (user.club is None or not user.club.active):
         return None  # a deactivated club's children are logged out at their next request
     return user
 

@@ -19,6 +19,7 @@ def _name(function) -> str:
 # Written out by hand: a change of plumbing's order must show up here too.
 BEFORE_VIEW = [
     "codekids.logs.start_request",
+    "codekids.web.no_user",
     "codekids.bad_input.check_request",
     "flask_wtf.csrf.CSRFProtect.init_app.<locals>.csrf_protect",
     "codekids.security_policy.enforce",
