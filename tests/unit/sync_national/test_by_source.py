@@ -12,7 +12,7 @@ from codekids.learning import service as learning
 from codekids.sync import national
 from tests.unit.lookups import club as club_row
 from tests.unit.lookups import user as user_row
-from tests.unit.sync.test_national import SOLVED, batch, exercise_item, post, project_item
+from tests.unit.sync_national.test_national import SOLVED, batch, exercise_item, post, project_item
 
 pytestmark = pytest.mark.usefixtures("real_sandbox")
 
