@@ -117,6 +117,14 @@ class SyncItem(Base):
         ForeignKey("submissions.id", ondelete="SET NULL"), nullable=True, index=True
     )
 
+    @property
+    def written_time(self) -> datetime | None:
+        """``written_at`` read as a time (ISO 8601), None when it is not one."""
+        try:
+            return datetime.fromisoformat((self.written_at or "").replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
 
 class SyncChild(Base):
     __tablename__ = "sync_children"

@@ -110,12 +110,13 @@ def test_the_box_page_shows_lines_waiting_and_rejections_with_their_reasons(app,
                           box_totals={"lines": 40, "items": 3, "children": 2, "waiting": 12})
         db.session.add(batch)
         db.session.flush()
-        for status, reason, lines in (("accepted", None, 5), ("rejected", "fails_tests", 0),
-                                      ("rejected", "other_version", 0)):
+        for status, reason, lines, written in (
+                ("accepted", None, 5, None), ("rejected", "fails_tests", 0, "2020-01-01T09:30:00Z"),
+                ("rejected", "other_version", 0, "not a time")):
             db.session.add(SyncItem(box_id=box.id, batch_id=batch.id, item_key=protocol.new_key(),
                                     kind="exercise", exercise_id="hello", child_key="a" * 32,
                                     source="print(2)", status=status, reason=reason,
-                                    lines=lines))
+                                    lines=lines, written_at=written))
         db.session.commit()
         box_id = box.id
     client = login(world.national_coordinator)
@@ -129,3 +130,6 @@ def test_the_box_page_shows_lines_waiting_and_rejections_with_their_reasons(app,
         sess["locale"] = "ro"
     page = client.get(f"/coordonare/laptopuri/{box_id}").get_data(as_text=True)
     assert "nu trece testele" in page and "altă versiune a exercițiului" in page
+    # The laptop's clock, as a time in the site's zone; what is not a time, as it came.
+    assert "1 ian. 2020, 11:30" in page and "2020-01-01T09" not in page
+    assert "not a time" in page
