@@ -120,21 +120,25 @@ def _lock_from(failures: list[datetime], limit: int, window: timedelta) -> datet
     return failures[limit - 1] + window
 
 
+def _newest_failures(since, limit: int, *where):
+    """The select of the times of the newest unlifted failures matching `where`,
+    newest first."""
+    return (
+        select(LoginAttempt.at)
+        .where(
+            *where,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.lifted_at.is_(None),
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at.desc())
+        .limit(limit)
+    )
+
+
 def _failures(since, limit: int, *where) -> list[datetime]:
     """Times of the newest unlifted failures matching `where`, newest first."""
-    return list(
-        db.session.scalars(
-            select(LoginAttempt.at)
-            .where(
-                *where,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.lifted_at.is_(None),
-                LoginAttempt.at > since,
-            )
-            .order_by(LoginAttempt.at.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_newest_failures(since, limit, *where)))
 
 
 @dataclass(frozen=True)
@@ -200,18 +204,7 @@ def _failures_at_once(parts: dict[str, list], scalars: dict | None = None):
     CPU than running it. Read its rows with _parts_found."""
     selects = []
     for name, where in parts.items():
-        inner = (
-            select(LoginAttempt.at)
-            .where(
-                *where,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.lifted_at.is_(None),
-                LoginAttempt.at > _SINCE,
-            )
-            .order_by(LoginAttempt.at.desc())
-            .limit(_limit(name))
-            .subquery()
-        )
+        inner = _newest_failures(_SINCE, _limit(name), *where).subquery()
         selects.append(select(literal_column(f"'{name}'").label("part"), inner.c.at))
     for name, subquery in (scalars or {}).items():
         selects.append(select(literal_column(f"'{name}'").label("part"), subquery.label("at")))
